@@ -1,0 +1,160 @@
+// Every setting of the server, read from the environment, typed and validated once at start.
+// A bad value stops the process with a message naming the variable; nothing reads process.env elsewhere.
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+
+export interface SessionLifetime {
+  /** Seconds of inactivity after which a session dies. */
+  idle: number;
+  /** Seconds after creation after which a session dies, however active. */
+  max: number;
+}
+
+export interface Config {
+  production: boolean;
+  host: string;
+  port: number;
+  publicUrl: string;
+  /** True when the operator set PUBLIC_URL (reset mails then carry a link to the reset page). */
+  publicUrlConfigured: boolean;
+  /** True when the public URL is https: cookies get `Secure`. */
+  secureCookies: boolean;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  dataDir: string;
+  /** Server secrets, newest first; undefined means "generate into dataDir" (refused in production). */
+  secrets: string[] | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: string;
+  password: { minLength: number; maxLength: number; rejectCommon: boolean };
+  hashing: { concurrency: number; queue: number };
+  login: { maxFailures: number; lockoutSeconds: number };
+  basicCacheSeconds: number;
+  resetCode: { ttlSeconds: number; maxTries: number };
+  sessions: { accounts: SessionLifetime; accountsRemembered: SessionLifetime; api: SessionLifetime };
+  sessionTouchSeconds: number;
+  bodyLimit: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function parseDatabase(raw: string, cwd: string): Config['database'] {
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+    }
+    return { kind: 'postgres', url: raw };
+  }
+  let file = raw;
+  if (raw.startsWith('sqlite://')) file = raw.slice('sqlite://'.length);
+  else if (raw.startsWith('sqlite:')) file = raw.slice('sqlite:'.length);
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    throw new ConfigError(`DATABASE_URL must be a SQLite file path, sqlite: URL or postgres:// URL (got scheme "${raw.split(':')[0]}")`);
+  }
+  if (file === '') throw new ConfigError('DATABASE_URL names an empty SQLite file path');
+  return { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(cwd, file) };
+}
+
+function parseSecrets(raw: string | undefined): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const secrets = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const s of secrets) {
+    if (s.length < 32) throw new ConfigError('GATEHOUSE_SECRET: each secret must be at least 32 characters (use `openssl rand -hex 32`)');
+  }
+  return secrets;
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const production = (env.NODE_ENV ?? '') === 'production';
+  const host = env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1';
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const dataDir = path.resolve(cwd, env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : 'data');
+  const database = parseDatabase(env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : path.join(dataDir, 'gatehouse.db'), cwd);
+
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let publicUrl = env.PUBLIC_URL && env.PUBLIC_URL !== '' ? env.PUBLIC_URL : `http://${urlHost}:${port}`;
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    publicUrl = u.origin + u.pathname.replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`);
+  }
+
+  const smtpUrl = env.SMTP_URL && env.SMTP_URL !== '' ? env.SMTP_URL : undefined;
+  if (smtpUrl !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(smtpUrl);
+    } catch {
+      throw new ConfigError('SMTP_URL is not a valid URL (expected smtp://host:port or smtps://user:pass@host:465)');
+    }
+    if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
+  }
+  const secrets = parseSecrets(env.GATEHOUSE_SECRET);
+  if (production && secrets === undefined) {
+    throw new ConfigError('GATEHOUSE_SECRET is required when NODE_ENV=production (one or more comma-separated secrets of 32+ characters, newest first)');
+  }
+  if (production && smtpUrl === undefined) {
+    throw new ConfigError('SMTP_URL is required when NODE_ENV=production (password reset codes must reach their owners)');
+  }
+
+  const minLength = int(env, 'PASSWORD_MIN_LENGTH', 8, 1, 256);
+  const day = 86400;
+  return {
+    production,
+    host,
+    port,
+    publicUrl,
+    publicUrlConfigured: Boolean(env.PUBLIC_URL),
+    secureCookies: publicUrl.startsWith('https:'),
+    database,
+    dataDir,
+    secrets,
+    smtpUrl,
+    mailFrom: env.MAIL_FROM && env.MAIL_FROM !== '' ? env.MAIL_FROM : 'Gatehouse <no-reply@localhost>',
+    logLevel: env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info',
+    password: { minLength, maxLength: 256, rejectCommon: bool(env, 'PASSWORD_REJECT_COMMON', true) },
+    hashing: {
+      concurrency: int(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism()), 1, 64),
+      queue: int(env, 'HASH_QUEUE', 64, 0, 100000),
+    },
+    login: {
+      maxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+      lockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 300, 1, 7 * day),
+    },
+    basicCacheSeconds: int(env, 'BASIC_AUTH_CACHE_SECONDS', 60, 0, 3600),
+    resetCode: { ttlSeconds: int(env, 'RESET_CODE_TTL_SECONDS', 3600, 60, 7 * day), maxTries: int(env, 'RESET_CODE_MAX_TRIES', 5, 1, 100) },
+    sessions: {
+      accounts: { idle: int(env, 'SESSION_IDLE_SECONDS', day, 60, 365 * day), max: int(env, 'SESSION_MAX_SECONDS', 7 * day, 60, 365 * day) },
+      accountsRemembered: {
+        idle: int(env, 'SESSION_REMEMBER_IDLE_SECONDS', 30 * day, 60, 365 * day),
+        max: int(env, 'SESSION_REMEMBER_MAX_SECONDS', 30 * day, 60, 365 * day),
+      },
+      api: { idle: int(env, 'API_SESSION_IDLE_SECONDS', day, 60, 365 * day), max: int(env, 'API_SESSION_MAX_SECONDS', day, 60, 365 * day) },
+    },
+    sessionTouchSeconds: int(env, 'SESSION_TOUCH_SECONDS', 60, 0, 3600),
+    bodyLimit: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+  };
+}

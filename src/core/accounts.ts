@@ -1,0 +1,226 @@
+// Accounts: sign-up (with its default workspace, in one transaction), profile changes, password change,
+// API token reset, sessions opened and ended for an account, and closure with a tombstone.
+import type { AccountPatch, Store } from '../store/store.js';
+import { UniqueViolation } from '../store/store.js';
+import type { Principal } from './auth.js';
+import type { RequestContext } from './context.js';
+import { randomHex, randomToken } from './crypto.js';
+import { profileOf, workspaceOf, type CoreDeps, type UserProfile, type WorkspaceView } from './deps.js';
+import { CoreError, invalidInput, type FieldProblem } from './errors.js';
+import { passwordProblem } from './passwords.js';
+import type { IssuedSession, SessionKind } from './sessions.js';
+import { emailKey, MESSAGES, validBeginningOfWeek, validEmail, validFullname, validTimezone } from './validate.js';
+
+export interface SignupInput {
+  email: string;
+  password: string;
+  fullname?: string | undefined;
+  timezone?: string | undefined;
+  beginningOfWeek?: number | undefined;
+}
+
+export interface ProfilePatch {
+  fullname?: string | undefined;
+  email?: string | undefined;
+  timezone?: string | undefined;
+  beginningOfWeek?: number | undefined;
+  defaultWorkspaceId?: number | undefined;
+  countryId?: number | null | undefined;
+  currentPassword?: string | undefined;
+  password?: string | undefined;
+}
+
+export class Accounts {
+  constructor(private readonly d: CoreDeps) {}
+
+  profile(principal: Principal): UserProfile {
+    return profileOf(this.d.keyring, principal.account);
+  }
+
+  async workspaces(accountId: number, changedAfter = 0): Promise<WorkspaceView[]> {
+    return (await this.d.store.workspacesOwnedBy(accountId, changedAfter)).map(workspaceOf);
+  }
+
+  /** A new API token: 32 lowercase hex characters, stored encrypted and looked up by keyed digest. */
+  private newApiToken(): { token: string; patch: Pick<AccountPatch, 'api_token_enc' | 'api_token_digest'> } {
+    const token = randomHex(16);
+    return { token, patch: { api_token_enc: this.d.keyring.encrypt(token), api_token_digest: this.d.keyring.digest('api-token', token) } };
+  }
+
+  async signup(input: SignupInput, ctx: RequestContext): Promise<Principal> {
+    const { config, store, hasher, clock, audit } = this.d;
+    const problems: FieldProblem[] = [];
+    if (!validEmail(input.email)) problems.push({ field: 'email', message: MESSAGES.email });
+    const pw = passwordProblem(input.password, input.email, config.password);
+    if (pw) problems.push({ field: 'password', message: pw });
+    const fullname = input.fullname?.trim() || input.email.trim().split('@')[0] || 'User';
+    if (input.fullname !== undefined && !validFullname(input.fullname)) problems.push({ field: 'fullname', message: MESSAGES.fullname });
+    const timezone = input.timezone ?? 'UTC';
+    if (!validTimezone(timezone)) problems.push({ field: 'timezone', message: MESSAGES.timezone });
+    const beginningOfWeek = input.beginningOfWeek ?? 1;
+    if (!validBeginningOfWeek(beginningOfWeek)) problems.push({ field: 'beginning_of_week', message: MESSAGES.beginningOfWeek });
+    if (problems.length > 0) throw invalidInput(problems);
+
+    const passwordHash = await hasher.hash(input.password);
+    const now = clock.now();
+    const { patch } = this.newApiToken();
+    try {
+      const id = await store.transaction(async (tx) => {
+        const id = await tx.insertAccount({
+          public_id: randomToken(16),
+          email: input.email.trim(),
+          email_key: emailKey(input.email),
+          fullname,
+          password_hash: passwordHash,
+          api_token_enc: patch.api_token_enc ?? null,
+          api_token_digest: patch.api_token_digest ?? null,
+          timezone,
+          beginning_of_week: beginningOfWeek,
+          default_workspace_id: null,
+          country_id: null,
+          credentials_version: 0,
+          created_at: now,
+          updated_at: now,
+          authorization_updated_at: now,
+          closed_at: null,
+        });
+        const ws = await tx.insertWorkspace({ name: `${fullname}'s workspace`, owner_id: id, created_at: now, updated_at: now });
+        await tx.updateAccount(id, { default_workspace_id: ws });
+        await audit.record(tx, 'signup', id, ctx);
+        return id;
+      });
+      const account = await store.accountById(id);
+      if (!account) throw new Error('account vanished after signup');
+      return { account, method: 'password' };
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw new CoreError('email_taken', MESSAGES.emailTaken, { problems: [{ field: 'email', message: MESSAGES.emailTaken }] });
+      throw err;
+    }
+  }
+
+  async updateProfile(principal: Principal, patch: ProfilePatch, ctx: RequestContext): Promise<Principal> {
+    const { store, hasher, clock, audit, config, throttle, cache } = this.d;
+    const account = principal.account;
+    const problems: FieldProblem[] = [];
+    const change: AccountPatch = {};
+
+    if (patch.fullname !== undefined) {
+      if (validFullname(patch.fullname)) change.fullname = patch.fullname.trim();
+      else problems.push({ field: 'fullname', message: MESSAGES.fullname });
+    }
+    if (patch.email !== undefined) {
+      if (!validEmail(patch.email)) problems.push({ field: 'email', message: MESSAGES.email });
+      else if (emailKey(patch.email) !== account.email_key) {
+        change.email = patch.email.trim();
+        change.email_key = emailKey(patch.email);
+      }
+    }
+    if (patch.timezone !== undefined) {
+      if (validTimezone(patch.timezone)) change.timezone = patch.timezone;
+      else problems.push({ field: 'timezone', message: MESSAGES.timezone });
+    }
+    if (patch.beginningOfWeek !== undefined) {
+      if (validBeginningOfWeek(patch.beginningOfWeek)) change.beginning_of_week = patch.beginningOfWeek;
+      else problems.push({ field: 'beginning_of_week', message: MESSAGES.beginningOfWeek });
+    }
+    if (patch.defaultWorkspaceId !== undefined) {
+      const owned = await store.workspacesOwnedBy(account.id);
+      if (owned.some((w) => w.id === patch.defaultWorkspaceId)) change.default_workspace_id = patch.defaultWorkspaceId;
+      else problems.push({ field: 'default_workspace_id', message: MESSAGES.defaultWorkspace });
+    }
+    if (patch.countryId !== undefined) {
+      if (patch.countryId === null || (Number.isInteger(patch.countryId) && patch.countryId > 0 && patch.countryId < 100000)) change.country_id = patch.countryId;
+      else problems.push({ field: 'country_id', message: MESSAGES.countryId });
+    }
+    let newHash: string | undefined;
+    if (patch.password !== undefined) {
+      if (patch.currentPassword === undefined || patch.currentPassword === '') {
+        problems.push({ field: 'current_password', message: MESSAGES.currentPasswordMissing });
+      } else if (account.password_hash === null || !(await hasher.verify(account.password_hash, patch.currentPassword))) {
+        if (account.email_key !== null) await throttle.fail(store, account.email_key);
+        problems.push({ field: 'current_password', message: MESSAGES.currentPasswordWrong });
+      } else {
+        const problem = passwordProblem(patch.password, change.email ?? account.email ?? undefined, config.password);
+        if (problem) problems.push({ field: 'password', message: problem });
+        else newHash = await hasher.hash(patch.password);
+      }
+    }
+    if (problems.length > 0) throw invalidInput(problems);
+
+    const now = clock.now();
+    change.updated_at = now;
+    if (newHash !== undefined) {
+      change.password_hash = newHash;
+      change.credentials_version = account.credentials_version + 1;
+      change.authorization_updated_at = now;
+    }
+    try {
+      await store.transaction(async (tx) => {
+        await tx.updateAccount(account.id, change);
+        if (change.email !== undefined) await audit.record(tx, 'email.change', account.id, ctx);
+        if (newHash !== undefined) {
+          // Every other session dies; the caller's own session (if it used one) survives.
+          const revoked = await tx.revokeSessionsOf(account.id, now, principal.session?.id);
+          await tx.deleteResetCodesOf(account.id);
+          await audit.record(tx, 'password.change', account.id, ctx, { revoked });
+        }
+      });
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw invalidInput([{ field: 'email', message: MESSAGES.emailTaken }]);
+      throw err;
+    }
+    if (newHash !== undefined) cache.forgetAccount(account.id);
+    const updated = await store.accountById(account.id);
+    if (!updated) throw new Error('account vanished during update');
+    return { ...principal, account: updated };
+  }
+
+  async resetApiToken(principal: Principal, ctx: RequestContext): Promise<string> {
+    const { token, patch } = this.newApiToken();
+    const now = this.d.clock.now();
+    await this.d.store.transaction(async (tx) => {
+      await tx.updateAccount(principal.account.id, { ...patch, updated_at: now });
+      await this.d.audit.record(tx, 'api_token.reset', principal.account.id, ctx);
+    });
+    return token;
+  }
+
+  async openSession(accountId: number, kind: SessionKind, remember: boolean, store: Store = this.d.store): Promise<IssuedSession> {
+    const s = this.d.config.sessions;
+    const lifetime = kind === 'api' ? s.api : remember ? s.accountsRemembered : s.accounts;
+    return this.d.sessions.create(store, accountId, kind, lifetime);
+  }
+
+  /** Ends the session that authenticated this request; false when the request used no session. */
+  async endSession(principal: Principal, ctx: RequestContext): Promise<boolean> {
+    if (!principal.session) return false;
+    const ended = await this.d.store.revokeSession(principal.session.id, this.d.clock.now());
+    if (ended) await this.d.audit.record(this.d.store, 'logout', principal.account.id, ctx, { kind: principal.session.kind });
+    return ended;
+  }
+
+  /** Closes an account: every credential dies, personal data is erased, the row stays as a tombstone. */
+  async close(principal: Principal, ctx: RequestContext): Promise<void> {
+    const id = principal.account.id;
+    const now = this.d.clock.now();
+    await this.d.store.transaction(async (tx) => {
+      const revoked = await tx.revokeSessionsOf(id, now);
+      await tx.deleteResetCodesOf(id);
+      await tx.updateAccount(id, {
+        email: null,
+        email_key: null,
+        fullname: '',
+        password_hash: null,
+        api_token_enc: null,
+        api_token_digest: null,
+        credentials_version: principal.account.credentials_version + 1,
+        updated_at: now,
+        authorization_updated_at: now,
+        closed_at: now,
+      });
+      await tx.eraseWorkspaceNames(id, now);
+      await this.d.audit.record(tx, 'account.close', id, ctx, { revoked });
+    });
+    this.d.cache.forgetAccount(id);
+  }
+}

@@ -1,0 +1,90 @@
+// Authentication: who is calling, from an email and password, an API token or a session token.
+// Unknown emails cost the same Argon2id work as wrong passwords and count against the same throttle,
+// so neither the answer nor its timing tells whether an account exists.
+import type { AccountRow, SessionRow } from '../store/store.js';
+import type { RequestContext } from './context.js';
+import type { CoreDeps } from './deps.js';
+import { CoreError, invalidCredentials } from './errors.js';
+import type { SessionKind } from './sessions.js';
+import { emailKey, EMAIL_MAX } from './validate.js';
+
+export interface Principal {
+  account: AccountRow;
+  method: 'password' | 'api_token' | 'session';
+  session?: SessionRow;
+}
+
+const API_TOKEN = /^[0-9a-f]{32}$/;
+
+export class Authenticator {
+  constructor(private readonly d: CoreDeps) {}
+
+  /**
+   * Checks an email and password. With `cache`, a pair that verified recently is accepted without a new
+   * Argon2id verify (Basic auth on every request); a password change anywhere invalidates it.
+   */
+  async password(email: string, password: string, ctx: RequestContext, options: { cache: boolean }): Promise<Principal> {
+    const { store, throttle, hasher, cache, clock, audit } = this.d;
+    const key = emailKey(email);
+    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 1024) {
+      throw invalidCredentials();
+    }
+    const lockedFor = await throttle.lockedFor(store, key);
+    if (lockedFor !== undefined) {
+      throw new CoreError('locked', 'Too many failed login attempts, try again later', { retryAfter: lockedFor, remainingAttempts: 0 });
+    }
+
+    const now = clock.now();
+    if (options.cache) {
+      const hit = cache.lookup(key, password, now);
+      if (hit) {
+        const account = await store.accountById(hit.accountId);
+        if (account && account.closed_at === null && account.credentials_version === hit.credentialsVersion && account.email_key === key) {
+          return { account, method: 'password' };
+        }
+      }
+    }
+
+    const account = await store.accountByEmailKey(key);
+    let ok = false;
+    if (account && account.password_hash !== null && account.closed_at === null) {
+      ok = await hasher.verify(account.password_hash, password);
+    } else {
+      await hasher.verifyDummy(password);
+    }
+
+    if (!account || !ok) {
+      const remaining = await throttle.fail(store, key);
+      await audit.record(store, 'login.failure', account?.id ?? null, ctx, { remaining });
+      if (remaining === 0) await audit.record(store, 'login.lockout', account?.id ?? null, ctx);
+      throw invalidCredentials(remaining);
+    }
+
+    await throttle.clear(store, key);
+    if (account.password_hash !== null && hasher.needsRehash(account.password_hash)) {
+      // Best effort: a busy pool or a failed write leaves the old hash, which still verifies.
+      await hasher
+        .hash(password)
+        .then((rehashed) => store.updateAccount(account.id, { password_hash: rehashed }))
+        .catch(() => undefined);
+    }
+    if (options.cache) cache.remember(key, password, account.id, account.credentials_version, now);
+    await audit.record(store, 'login.success', account.id, ctx, { method: 'password' });
+    return { account, method: 'password' };
+  }
+
+  /** Checks an API token (32 lowercase hex characters): one keyed digest and one indexed lookup. */
+  async apiToken(token: string): Promise<Principal> {
+    if (!API_TOKEN.test(token)) throw invalidCredentials();
+    const account = await this.d.store.accountByApiTokenDigest(this.d.keyring.digests('api-token', token));
+    if (!account) throw invalidCredentials();
+    return { account, method: 'api_token' };
+  }
+
+  /** Checks a session token of one of the given kinds. */
+  async session(token: string, kinds: readonly SessionKind[]): Promise<Principal> {
+    const live = await this.d.sessions.check(this.d.store, token, kinds);
+    if (!live) throw invalidCredentials();
+    return { account: live.account, method: 'session', session: live.session };
+  }
+}

@@ -1,0 +1,69 @@
+// The identity core assembled: one object per concern, built from the store, the keys and the settings.
+// Dialects receive a Core and call its services; nothing here knows about HTTP.
+import type { Config } from '../config.js';
+import type { Store } from '../store/store.js';
+import { Accounts } from './accounts.js';
+import { AuditLog } from './audit.js';
+import { Authenticator } from './auth.js';
+import { systemClock, type Clock } from './context.js';
+import { VerifiedCredentials } from './credential-cache.js';
+import type { CoreDeps } from './deps.js';
+import { Keyring } from './keys.js';
+import { Outbox, type MailTransport, type OutboxLogger } from './outbox.js';
+import { PasswordHasher } from './passwords.js';
+import { PasswordResets } from './resets.js';
+import { Sessions } from './sessions.js';
+import { LoginThrottle } from './throttle.js';
+
+export interface Core {
+  config: Config;
+  store: Store;
+  keyring: Keyring;
+  auth: Authenticator;
+  accounts: Accounts;
+  resets: PasswordResets;
+  sessions: Sessions;
+  outbox: Outbox;
+  hasher: PasswordHasher;
+  clock: Clock;
+}
+
+export interface CoreOptions {
+  config: Config;
+  store: Store;
+  secrets: string[];
+  mail: MailTransport;
+  log: OutboxLogger;
+  clock?: Clock;
+}
+
+export function createCore(options: CoreOptions): Core {
+  const { config, store } = options;
+  const clock = options.clock ?? systemClock;
+  const keyring = new Keyring(options.secrets);
+  const deps: CoreDeps = {
+    config,
+    store,
+    keyring,
+    clock,
+    hasher: new PasswordHasher(config.hashing),
+    audit: new AuditLog(clock),
+    throttle: new LoginThrottle(keyring, config.login, clock),
+    cache: new VerifiedCredentials(keyring, config.basicCacheSeconds * 1000),
+    sessions: new Sessions(keyring, clock, config.sessionTouchSeconds),
+    outbox: new Outbox(store, keyring, options.mail, clock, options.log),
+  };
+  const accounts = new Accounts(deps);
+  return {
+    config,
+    store,
+    keyring,
+    clock,
+    auth: new Authenticator(deps),
+    accounts,
+    resets: new PasswordResets(deps, accounts),
+    sessions: deps.sessions,
+    outbox: deps.outbox,
+    hasher: deps.hasher,
+  };
+}

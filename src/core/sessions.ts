@@ -1,0 +1,88 @@
+// Sessions: random 256-bit tokens of which the store keeps only a SHA-256 digest, with an idle timeout
+// and an absolute lifetime per kind. Checking one costs a digest and an indexed lookup, no hashing;
+// the last-use time is written at most once per touch interval.
+// A session token can also travel inside a signed JWS (EdDSA) so that other services can check it offline.
+import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
+import type { AccountRow, SessionRow, Store } from '../store/store.js';
+import type { SessionLifetime } from '../config.js';
+import type { Clock } from './context.js';
+import { randomToken, sha256 } from './crypto.js';
+import type { Keyring } from './keys.js';
+
+export type SessionKind = 'accounts' | 'api';
+
+export interface IssuedSession {
+  token: string;
+  id: number;
+  expiresAt: number;
+  /** Seconds the session may live at most (a cookie's Max-Age). */
+  maxAge: number;
+}
+
+export interface LiveSession {
+  session: SessionRow;
+  account: AccountRow;
+}
+
+export class Sessions {
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly clock: Clock,
+    private readonly touchSeconds: number,
+  ) {}
+
+  async create(store: Store, accountId: number, kind: SessionKind, lifetime: SessionLifetime): Promise<IssuedSession> {
+    const now = this.clock.now();
+    const token = randomToken(32);
+    const expiresAt = now + lifetime.max * 1000;
+    const id = await store.insertSession({
+      token_digest: sha256(token),
+      account_id: accountId,
+      kind,
+      created_at: now,
+      last_used_at: now,
+      idle_seconds: lifetime.idle,
+      expires_at: expiresAt,
+      revoked_at: null,
+    });
+    return { token, id, expiresAt, maxAge: lifetime.max };
+  }
+
+  /** The live session a token names, with its open account; undefined when unknown, dead or revoked. */
+  async check(store: Store, token: string, kinds: readonly SessionKind[]): Promise<LiveSession | undefined> {
+    if (token.length === 0 || token.length > 128) return undefined;
+    const session = await store.sessionByDigest(sha256(token));
+    if (!session || !kinds.includes(session.kind as SessionKind)) return undefined;
+    const now = this.clock.now();
+    if (session.revoked_at !== null || session.expires_at <= now || session.last_used_at + session.idle_seconds * 1000 <= now) return undefined;
+    const account = await store.accountById(session.account_id);
+    if (!account || account.closed_at !== null) return undefined;
+    if (session.last_used_at <= now - this.touchSeconds * 1000) await store.touchSession(session.id, now, now - this.touchSeconds * 1000);
+    return { session, account };
+  }
+
+  /** Wraps a session token in a compact JWS signed with the newest key. */
+  async sign(token: string, subject: string, expiresAt: number): Promise<string> {
+    const { kid, key } = this.keyring.signingKey;
+    const claims = { sid: token, sub: subject, iat: Math.floor(this.clock.now() / 1000), exp: Math.floor(expiresAt / 1000) };
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' }).sign(key);
+  }
+
+  /** The session token inside a JWS this server signed and that has not expired; undefined otherwise. */
+  async unwrap(jws: string): Promise<string | undefined> {
+    if (jws.length > 1024) return undefined;
+    try {
+      const header = decodeProtectedHeader(jws);
+      if (header.alg !== 'EdDSA' || typeof header.kid !== 'string') return undefined;
+      const key = this.keyring.verifyingKey(header.kid);
+      if (!key) return undefined;
+      const { payload } = await compactVerify(jws, key, { algorithms: ['EdDSA'] });
+      const claims = JSON.parse(new TextDecoder().decode(payload)) as { sid?: unknown; exp?: unknown };
+      if (typeof claims.sid !== 'string' || typeof claims.exp !== 'number') return undefined;
+      if (claims.exp * 1000 <= this.clock.now()) return undefined;
+      return claims.sid;
+    } catch {
+      return undefined;
+    }
+  }
+}

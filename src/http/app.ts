@@ -1,0 +1,41 @@
+// Assembles the HTTP server: shared settings (limits, logging without secrets, no-store caching),
+// the public pages and each dialect as its own scoped plugin.
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import type { Core } from '../core/index.js';
+import { publicPages } from './pages.js';
+import { redactUrl } from './redact.js';
+import { togglDialect } from './toggl/index.js';
+
+export interface AppOptions {
+  logLevel?: string;
+}
+
+export async function buildApp(core: Core, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: core.config.bodyLimit,
+    routerOptions: { maxParamLength: 256 },
+    trustProxy: false,
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    logger: {
+      level: options.logLevel ?? core.config.logLevel,
+      // Headers (Authorization, Cookie) and bodies are never logged; URLs are logged with codes masked.
+      serializers: {
+        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    },
+  });
+
+  await app.register(cookie);
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'Not found' }));
+
+  await app.register(async (scope) => publicPages(scope, core));
+  await app.register(async (scope) => togglDialect(scope, core));
+  return app;
+}

@@ -1,0 +1,106 @@
+// The Toggl accounts service (/api): sessions, sign-up, account closing and password reset
+// (spec/toggl.md §4). Its cookie, `__Secure-accounts-session`, authenticates every v9 and v8 route too.
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Principal } from '../../core/auth.js';
+import type { Core } from '../../core/index.js';
+import type { IssuedSession } from '../../core/sessions.js';
+import { requestContext } from '../context.js';
+import { authenticate } from './authenticate.js';
+import { ACCOUNTS_COOKIE, API_COOKIE, clearCookie, setAccountsCookie } from './cookies.js';
+import { ERRORS } from './errors.js';
+import { userAccounts } from './views.js';
+
+const LoginBody = Type.Union([
+  Type.Object(
+    {
+      email: Type.Optional(Type.String({ maxLength: 1024 })),
+      password: Type.Optional(Type.String({ maxLength: 1024 })),
+      remember_me: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+type LoginBody = Static<typeof LoginBody>;
+
+const SignupBody = Type.Object(
+  {
+    email: Type.String({ maxLength: 1024 }),
+    password: Type.String({ maxLength: 1024 }),
+    display_name: Type.Optional(Type.String({ maxLength: 1024 })),
+    tos_accepted_for: Type.Optional(Type.String({ maxLength: 64 })),
+    remember_me: Type.Optional(Type.Boolean()),
+    timezone: Type.Optional(Type.String({ maxLength: 128 })),
+    country_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+type SignupBody = Static<typeof SignupBody>;
+
+const ResetRequestBody = Type.Object({ email: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
+type ResetRequestBody = Static<typeof ResetRequestBody>;
+
+const ResetParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) });
+type ResetParams = Static<typeof ResetParams>;
+const ResetBody = Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
+type ResetBody = Static<typeof ResetBody>;
+
+export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<void> {
+  async function startSession(reply: FastifyReply, p: Principal, remember: boolean, issued?: IssuedSession): Promise<void> {
+    const s = issued ?? (await core.accounts.openSession(p.account.id, 'accounts', remember));
+    setAccountsCookie(reply, core.config, await core.sessions.sign(s.token, p.account.public_id, s.expiresAt), remember ? s.maxAge : undefined);
+  }
+
+  app.post<{ Body: LoginBody }>('/sessions', { schema: { body: LoginBody } }, async (req, reply) => {
+    const body = req.body ?? {};
+    let p: Principal;
+    if (body.email !== undefined || body.password !== undefined) {
+      if (!body.email || !body.password) throw ERRORS.badCredentials();
+      p = await core.auth.password(body.email, body.password, requestContext(req), { cache: false });
+    } else {
+      p = await authenticate(core, req, 'basic');
+    }
+    await startSession(reply, p, body.remember_me === true);
+    return userAccounts(core.accounts.profile(p));
+  });
+
+  app.get('/sessions', async (req) => {
+    await authenticate(core, req, 'cookie');
+    return { success: true };
+  });
+
+  app.delete('/sessions', async (req, reply) => {
+    const p = await authenticate(core, req);
+    await core.accounts.endSession(p, requestContext(req));
+    clearCookie(reply, core.config, p.via === 'api-cookie' ? API_COOKIE : ACCOUNTS_COOKIE);
+    return {};
+  });
+
+  app.post<{ Body: SignupBody }>('/signup', { schema: { body: SignupBody } }, async (req, reply) => {
+    const b = req.body;
+    const p = await core.accounts.signup({ email: b.email, password: b.password, fullname: b.display_name, timezone: b.timezone }, requestContext(req));
+    await startSession(reply, p, b.remember_me === true);
+    return reply.code(201).send(userAccounts(core.accounts.profile(p)));
+  });
+
+  app.post('/close_account', async (req, reply) => {
+    const p = await authenticate(core, req, 'cookie');
+    await core.accounts.close(p, requestContext(req));
+    clearCookie(reply, core.config, ACCOUNTS_COOKIE);
+    clearCookie(reply, core.config, API_COOKIE);
+    return {};
+  });
+
+  app.post<{ Body: ResetRequestBody }>('/password_reset', { schema: { body: ResetRequestBody } }, async (req) => {
+    const linkBase = core.config.publicUrlConfigured ? `${core.config.publicUrl}/reset-password/` : undefined;
+    await core.resets.request(req.body.email, requestContext(req), { linkBase });
+    return { message: 'If the address belongs to an account, a password reset code has been sent to it.' };
+  });
+
+  app.post<{ Params: ResetParams; Body: ResetBody }>('/password_reset/:code', { schema: { params: ResetParams, body: ResetBody } }, async (req, reply) => {
+    const { principal, session } = await core.resets.complete(req.params.code, req.body.password, 'accounts', requestContext(req));
+    await startSession(reply, principal, false, session);
+    return userAccounts(core.accounts.profile(principal));
+  });
+}

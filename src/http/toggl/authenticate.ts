@@ -1,0 +1,63 @@
+// Who is calling a Toggl route: Basic (email:password or token:api_token) first, then the accounts
+// cookie, then the API session cookie. Cookie-authenticated state changes from another site are refused.
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../../core/auth.js';
+import type { Core } from '../../core/index.js';
+import { parseBasic } from '../basic.js';
+import { requestContext } from '../context.js';
+import { ACCOUNTS_COOKIE, API_COOKIE } from './cookies.js';
+import { ERRORS, generationOf } from './errors.js';
+
+export type Accepts = 'any' | 'basic' | 'cookie';
+
+export interface Authenticated extends Principal {
+  /** Which credential was used: cookies matter for logout and cross-site checks. */
+  via: 'basic' | 'accounts-cookie' | 'api-cookie';
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function crossSite(req: FastifyRequest, publicUrl: string): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site') return true;
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string' || origin === '' || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).origin !== new URL(publicUrl).origin;
+  } catch {
+    return true;
+  }
+}
+
+export async function authenticate(core: Core, req: FastifyRequest, accepts: Accepts = 'any'): Promise<Authenticated> {
+  const generation = generationOf(req.url);
+  const basic = parseBasic(req.headers.authorization);
+  if (basic.kind === 'malformed') throw ERRORS.badCredentials();
+  if (basic.kind === 'ok') {
+    if (accepts === 'cookie') throw ERRORS.needsCookie();
+    if (basic.password === 'api_token') return { ...(await core.auth.apiToken(basic.user)), via: 'basic' };
+    return { ...(await core.auth.password(basic.user, basic.password, requestContext(req), { cache: true })), via: 'basic' };
+  }
+
+  const cookies = req.cookies;
+  const accountsCookie = cookies[ACCOUNTS_COOKIE];
+  const apiCookie = cookies[API_COOKIE];
+  if (accepts !== 'basic') {
+    let found: Authenticated | undefined;
+    if (accountsCookie) {
+      const token = await core.sessions.unwrap(accountsCookie);
+      if (token !== undefined) found = await core.auth.session(token, ['accounts']).then((p) => ({ ...p, via: 'accounts-cookie' as const }), () => undefined);
+    }
+    if (!found && apiCookie) {
+      found = await core.auth.session(apiCookie, ['api']).then((p) => ({ ...p, via: 'api-cookie' as const }), () => undefined);
+    }
+    if (found) {
+      if (!SAFE_METHODS.has(req.method) && crossSite(req, core.config.publicUrl)) throw ERRORS.crossSite();
+      return found;
+    }
+    if (accountsCookie || apiCookie) throw ERRORS.badCredentials();
+  }
+  if (accepts === 'basic') throw generation === 'v9' ? ERRORS.missingCredentials() : ERRORS.needsBasic();
+  if (generation === 'v9') throw ERRORS.missingCredentials();
+  throw ERRORS.badCredentials();
+}

@@ -1,0 +1,84 @@
+// Toggl API v8 (/api/v8), retired upstream but still spoken by old clients: bodies wrapped in {"data": ...},
+// errors as JSON arrays, failed authentication as an empty 403 (spec/toggl.md §3).
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Authenticated } from './authenticate.js';
+import type { Core } from '../../core/index.js';
+import { requestContext } from '../context.js';
+import { authenticate } from './authenticate.js';
+import { API_COOKIE, clearCookie, setApiCookie } from './cookies.js';
+import { MeQuery, ProfileFields, profilePatch } from './schemas.js';
+import { userV8 } from './views.js';
+
+const PutMeBody = Type.Object({ user: Type.Object(ProfileFields, { additionalProperties: false }) }, { additionalProperties: false });
+type PutMeBody = Static<typeof PutMeBody>;
+
+const SignupBody = Type.Object(
+  {
+    user: Type.Object(
+      {
+        email: Type.String({ maxLength: 1024 }),
+        password: Type.String({ maxLength: 1024 }),
+        timezone: Type.Optional(Type.String({ maxLength: 128 })),
+        created_with: Type.Optional(Type.String({ maxLength: 256 })),
+        fullname: Type.Optional(Type.String({ maxLength: 1024 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+type SignupBody = Static<typeof SignupBody>;
+
+export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> {
+  const { publicUrl } = core.config;
+
+  /** Old clients log in once with Basic and then send only the cookie: give them one. */
+  async function openApiSession(p: Authenticated, reply: FastifyReply): Promise<void> {
+    const s = await core.accounts.openSession(p.account.id, 'api', false);
+    setApiCookie(reply, core.config, s.token, s.maxAge);
+  }
+
+  async function meDocument(p: Authenticated, query: MeQuery) {
+    const since = query.since === undefined ? 0 : Number(query.since) * 1000;
+    const related = query.with_related_data === 'true' ? await core.accounts.workspaces(p.account.id, since) : undefined;
+    return { since: Math.floor(core.clock.now() / 1000), data: userV8(core.accounts.profile(p), publicUrl, related) };
+  }
+
+  app.get<{ Querystring: MeQuery }>('/me', { schema: { querystring: MeQuery } }, async (req, reply) => {
+    const p = await authenticate(core, req);
+    if (p.via === 'basic') await openApiSession(p, reply);
+    return meDocument(p, req.query);
+  });
+
+  app.put<{ Body: PutMeBody }>('/me', { schema: { body: PutMeBody } }, async (req) => {
+    const p = await authenticate(core, req);
+    const updated = await core.accounts.updateProfile(p, profilePatch(req.body.user), requestContext(req));
+    return { data: userV8(core.accounts.profile(updated), publicUrl) };
+  });
+
+  app.post<{ Querystring: MeQuery }>('/sessions', { schema: { querystring: MeQuery } }, async (req, reply) => {
+    const p = await authenticate(core, req, 'basic');
+    await openApiSession(p, reply);
+    return meDocument(p, req.query);
+  });
+
+  app.delete('/sessions', async (req, reply) => {
+    const p = await authenticate(core, req, 'cookie');
+    await core.accounts.endSession(p, requestContext(req));
+    clearCookie(reply, core.config, API_COOKIE);
+    return {};
+  });
+
+  app.post<{ Body: SignupBody }>('/signups', { schema: { body: SignupBody } }, async (req) => {
+    const u = req.body.user;
+    const p = await core.accounts.signup({ email: u.email, password: u.password, timezone: u.timezone, fullname: u.fullname }, requestContext(req));
+    return { data: userV8(core.accounts.profile(p), publicUrl) };
+  });
+
+  app.post('/reset_token', async (req, reply) => {
+    const p = await authenticate(core, req);
+    const token = await core.accounts.resetApiToken(p, requestContext(req));
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify(token));
+  });
+}

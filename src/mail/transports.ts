@@ -1,0 +1,25 @@
+// Mail transports: SMTP through nodemailer when SMTP_URL is set, otherwise a development transport
+// that writes each mail to standard output (the only place a development reset code can be read).
+import nodemailer from 'nodemailer';
+import type { MailMessage, MailTransport } from '../core/outbox.js';
+
+export function smtpTransport(url: string, from: string): MailTransport {
+  const transporter = nodemailer.createTransport(url);
+  return {
+    async send(message: MailMessage) {
+      await transporter.sendMail({ from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
+
+export function developmentTransport(write: (text: string) => void = (t) => process.stdout.write(t)): MailTransport {
+  return {
+    async send(message: MailMessage) {
+      write(`\n----- mail (development transport: set SMTP_URL to send real mail) -----\nTo: ${message.to}\nSubject: ${message.subject}\n\n${message.text}\n-----\n`);
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,59 @@
+// Start-up in one place: config -> secrets -> store (migrated) -> core -> app. Used by `npm start`,
+// the `gatehouse` command and the end-to-end tests, so they all run the same server.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { createCore, type Core } from './core/index.js';
+import { loadSecrets } from './core/keys.js';
+import { buildApp, type AppOptions } from './http/app.js';
+import { developmentTransport, smtpTransport } from './mail/transports.js';
+import { migrate, openDatabase } from './store/db.js';
+import { createStore, type Store } from './store/store.js';
+
+export interface Running {
+  app: FastifyInstance;
+  core: Core;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config): Promise<Store> {
+  const open = openDatabase(config.database);
+  try {
+    await migrate(open);
+  } catch (err) {
+    await open.db.destroy();
+    throw err;
+  }
+  return createStore(open.db, open.dialect);
+}
+
+export async function startServer(config: Config, options: AppOptions = {}): Promise<Running> {
+  const secrets = loadSecrets(config.secrets, config.dataDir);
+  const store = await openStore(config);
+  const mail = config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : developmentTransport();
+  const log: { target?: FastifyInstance } = {};
+  const core = createCore({ config, store, secrets, mail, log: { warn: (obj, msg) => log.target?.log.warn(obj, msg) } });
+  const app = await buildApp(core, options);
+  log.target = app;
+  await app.listen({ host: config.host, port: config.port });
+  core.outbox.start();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    core,
+    url: `http://${host}:${port}`,
+    close() {
+      // Graceful: stop accepting, let in-flight requests finish, then stop mail and close the store.
+      closing ??= (async () => {
+        await app.close();
+        await core.outbox.stop();
+        await mail.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// The tables as TypeScript sees them (Kysely's database type). Times are milliseconds since the epoch.
+import type { Generated } from 'kysely';
+
+export interface AccountsTable {
+  id: Generated<number>;
+  public_id: string;
+  email: string | null;
+  email_key: string | null;
+  fullname: string;
+  password_hash: string | null;
+  api_token_enc: string | null;
+  api_token_digest: string | null;
+  timezone: string;
+  beginning_of_week: number;
+  default_workspace_id: number | null;
+  country_id: number | null;
+  credentials_version: number;
+  created_at: number;
+  updated_at: number;
+  authorization_updated_at: number;
+  closed_at: number | null;
+}
+
+export interface WorkspacesTable {
+  id: Generated<number>;
+  name: string;
+  owner_id: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  token_digest: string;
+  account_id: number;
+  kind: string;
+  created_at: number;
+  last_used_at: number;
+  idle_seconds: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface ResetCodesTable {
+  id: Generated<number>;
+  account_id: number;
+  code_digest: string;
+  created_at: number;
+  expires_at: number;
+  tries: number;
+  used_at: number | null;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: number;
+  locked_until: number | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  event: string;
+  account_id: number | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  created_at: number;
+  payload_enc: string;
+  attempts: number;
+  next_attempt_at: number;
+  locked_until: number | null;
+  last_error: string | null;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  workspaces: WorkspacesTable;
+  sessions: SessionsTable;
+  reset_codes: ResetCodesTable;
+  login_throttle: LoginThrottleTable;
+  audit_log: AuditLogTable;
+  mail_outbox: MailOutboxTable;
+}
