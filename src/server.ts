@@ -37,6 +37,10 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
   log.target = app;
   await app.listen({ host: config.host, port: config.port });
   core.outbox.start();
+  // Housekeeping: dead sessions, codes and throttle rows are deleted hourly (and once at start).
+  const purge = () => void store.purgeExpired(core.clock.now()).catch((err: unknown) => app.log.warn({ err: String(err) }, 'purge failed'));
+  purge();
+  const janitor = setInterval(purge, 3_600_000).unref();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -48,6 +52,7 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
     close() {
       // Graceful: stop accepting, let in-flight requests finish, then stop mail and close the store.
       closing ??= (async () => {
+        clearInterval(janitor);
         await app.close();
         await core.outbox.stop();
         await mail.close();

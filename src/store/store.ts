@@ -148,6 +148,18 @@ export class Store {
     return Number(r.numUpdatedRows);
   }
 
+  /** Deletes what can no longer be used: sessions dead for a day, expired codes, stale throttle rows. */
+  async purgeExpired(now: number): Promise<void> {
+    const day = 86_400_000;
+    await this.db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<', now - day), eb('revoked_at', '<', now - day)])).execute();
+    await this.db.deleteFrom('reset_codes').where('expires_at', '<', now - day).execute();
+    await this.db
+      .deleteFrom('login_throttle')
+      .where('window_started_at', '<', now - day)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .execute();
+  }
+
   // ---- password reset codes -------------------------------------------------------------------
 
   /** Stores a new code and voids every older one of the account. */
