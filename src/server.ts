@@ -44,6 +44,8 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  // PORT=0 picks a free port: the default public URL is the address actually listened on.
+  if (!config.publicUrlConfigured && config.port === 0) config.publicUrl = `http://${host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
     app,

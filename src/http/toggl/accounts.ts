@@ -6,7 +6,7 @@ import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
 import type { IssuedSession } from '../../core/sessions.js';
 import { requestContext } from '../context.js';
-import { authenticate } from './authenticate.js';
+import { authenticate, principal } from './authenticate.js';
 import { ACCOUNTS_COOKIE, API_COOKIE, clearCookie, setAccountsCookie } from './cookies.js';
 import { ERRORS } from './errors.js';
 import { userAccounts } from './views.js';
@@ -65,13 +65,12 @@ export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<
     return userAccounts(core.accounts.profile(p));
   });
 
-  app.get('/sessions', async (req) => {
-    await authenticate(core, req, 'cookie');
+  app.get('/sessions', { config: { auth: 'cookie' } }, async () => {
     return { success: true };
   });
 
-  app.delete('/sessions', async (req, reply) => {
-    const p = await authenticate(core, req);
+  app.delete('/sessions', { config: { auth: 'any' } }, async (req, reply) => {
+    const p = principal(req);
     await core.accounts.endSession(p, requestContext(req));
     clearCookie(reply, core.config, p.via === 'api-cookie' ? API_COOKIE : ACCOUNTS_COOKIE);
     return {};
@@ -84,8 +83,8 @@ export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<
     return reply.code(201).send(userAccounts(core.accounts.profile(p)));
   });
 
-  app.post('/close_account', async (req, reply) => {
-    const p = await authenticate(core, req, 'cookie');
+  app.post('/close_account', { config: { auth: 'cookie' } }, async (req, reply) => {
+    const p = principal(req);
     await core.accounts.close(p, requestContext(req));
     clearCookie(reply, core.config, ACCOUNTS_COOKIE);
     clearCookie(reply, core.config, API_COOKIE);

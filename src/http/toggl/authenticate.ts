@@ -1,6 +1,6 @@
 // Who is calling a Toggl route: Basic (email:password or token:api_token) first, then the accounts
 // cookie, then the API session cookie. Cookie-authenticated state changes from another site are refused.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
 import { parseBasic } from '../basic.js';
@@ -9,6 +9,16 @@ import { ACCOUNTS_COOKIE, API_COOKIE } from './cookies.js';
 import { ERRORS, generationOf } from './errors.js';
 
 export type Accepts = 'any' | 'basic' | 'cookie';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which credentials a Toggl route takes; checked in onRequest, before the body is read. */
+    auth?: Accepts;
+  }
+  interface FastifyRequest {
+    togglPrincipal?: Authenticated;
+  }
+}
 
 export interface Authenticated extends Principal {
   /** Which credential was used: cookies matter for logout and cross-site checks. */
@@ -60,4 +70,22 @@ export async function authenticate(core: Core, req: FastifyRequest, accepts: Acc
   if (accepts === 'basic') throw generation === 'v9' ? ERRORS.missingCredentials() : ERRORS.needsBasic();
   if (generation === 'v9') throw ERRORS.missingCredentials();
   throw ERRORS.badCredentials();
+}
+
+/**
+ * Authenticates every route that declares `config.auth`, on request arrival: a caller without valid
+ * credentials is answered 401/403 before its body is parsed or validated.
+ */
+export function addAuthHook(app: FastifyInstance, core: Core): void {
+  app.decorateRequest('togglPrincipal', undefined);
+  app.addHook('onRequest', async (req) => {
+    const accepts = req.routeOptions.config.auth;
+    if (accepts !== undefined) req.togglPrincipal = await authenticate(core, req, accepts);
+  });
+}
+
+/** The caller of a route that declared `config.auth` (set by the onRequest hook). */
+export function principal(req: FastifyRequest): Authenticated {
+  if (!req.togglPrincipal) throw new Error('route has no config.auth but asked for its principal');
+  return req.togglPrincipal;
 }

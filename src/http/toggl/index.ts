@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { parseJsonBody } from '../json.js';
 import { accountsRoutes } from './accounts.js';
+import { addAuthHook } from './authenticate.js';
 import { ERRORS, sendTogglError } from './errors.js';
 import { v8Routes } from './v8.js';
 import { v9Routes } from './v9.js';
@@ -19,6 +20,7 @@ export async function togglDialect(app: FastifyInstance, core: Core): Promise<vo
     }
   });
   app.setErrorHandler((err, req, reply) => sendTogglError(err, req, reply));
+  addAuthHook(app, core);
 
   await app.register(async (v9) => v9Routes(v9, core), { prefix: '/api/v9' });
   await app.register(async (v8) => v8Routes(v8, core), { prefix: '/api/v8' });

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Authenticated } from './authenticate.js';
 import type { Core } from '../../core/index.js';
 import { requestContext } from '../context.js';
-import { authenticate } from './authenticate.js';
+import { principal } from './authenticate.js';
 import { API_COOKIE, clearCookie, setApiCookie } from './cookies.js';
 import { MeQuery, ProfileFields, profilePatch } from './schemas.js';
 import { userV8 } from './views.js';
@@ -31,7 +31,8 @@ const SignupBody = Type.Object(
 type SignupBody = Static<typeof SignupBody>;
 
 export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> {
-  const { publicUrl } = core.config;
+  // Read per request: with PORT=0 the public URL is known only once the server listens.
+  const publicUrl = () => core.config.publicUrl;
 
   /** Old clients log in once with Basic and then send only the cookie: give them one. */
   async function openApiSession(p: Authenticated, reply: FastifyReply): Promise<void> {
@@ -42,29 +43,29 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
   async function meDocument(p: Authenticated, query: MeQuery) {
     const since = query.since === undefined ? 0 : Number(query.since) * 1000;
     const related = query.with_related_data === 'true' ? await core.accounts.workspaces(p.account.id, since) : undefined;
-    return { since: Math.floor(core.clock.now() / 1000), data: userV8(core.accounts.profile(p), publicUrl, related) };
+    return { since: Math.floor(core.clock.now() / 1000), data: userV8(core.accounts.profile(p), publicUrl(), related) };
   }
 
-  app.get<{ Querystring: MeQuery }>('/me', { schema: { querystring: MeQuery } }, async (req, reply) => {
-    const p = await authenticate(core, req);
+  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { querystring: MeQuery } }, async (req, reply) => {
+    const p = principal(req);
     if (p.via === 'basic') await openApiSession(p, reply);
     return meDocument(p, req.query);
   });
 
-  app.put<{ Body: PutMeBody }>('/me', { schema: { body: PutMeBody } }, async (req) => {
-    const p = await authenticate(core, req);
+  app.put<{ Body: PutMeBody }>('/me', { config: { auth: 'any' }, schema: { body: PutMeBody } }, async (req) => {
+    const p = principal(req);
     const updated = await core.accounts.updateProfile(p, profilePatch(req.body.user), requestContext(req));
-    return { data: userV8(core.accounts.profile(updated), publicUrl) };
+    return { data: userV8(core.accounts.profile(updated), publicUrl()) };
   });
 
-  app.post<{ Querystring: MeQuery }>('/sessions', { schema: { querystring: MeQuery } }, async (req, reply) => {
-    const p = await authenticate(core, req, 'basic');
+  app.post<{ Querystring: MeQuery }>('/sessions', { config: { auth: 'basic' }, schema: { querystring: MeQuery } }, async (req, reply) => {
+    const p = principal(req);
     await openApiSession(p, reply);
     return meDocument(p, req.query);
   });
 
-  app.delete('/sessions', async (req, reply) => {
-    const p = await authenticate(core, req, 'cookie');
+  app.delete('/sessions', { config: { auth: 'cookie' } }, async (req, reply) => {
+    const p = principal(req);
     await core.accounts.endSession(p, requestContext(req));
     clearCookie(reply, core.config, API_COOKIE);
     return {};
@@ -73,11 +74,11 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
   app.post<{ Body: SignupBody }>('/signups', { schema: { body: SignupBody } }, async (req) => {
     const u = req.body.user;
     const p = await core.accounts.signup({ email: u.email, password: u.password, timezone: u.timezone, fullname: u.fullname }, requestContext(req));
-    return { data: userV8(core.accounts.profile(p), publicUrl) };
+    return { data: userV8(core.accounts.profile(p), publicUrl()) };
   });
 
-  app.post('/reset_token', async (req, reply) => {
-    const p = await authenticate(core, req);
+  app.post('/reset_token', { config: { auth: 'any' } }, async (req, reply) => {
+    const p = principal(req);
     const token = await core.accounts.resetApiToken(p, requestContext(req));
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(token));
   });

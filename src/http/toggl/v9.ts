@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { requestContext } from '../context.js';
-import { authenticate } from './authenticate.js';
+import { principal } from './authenticate.js';
 import { ACCOUNTS_COOKIE, API_COOKIE, clearCookie, setAccountsCookie } from './cookies.js';
 import { MeQuery, ProfileBody, profilePatch } from './schemas.js';
 import { userV9, workspaceV9 } from './views.js';
@@ -12,33 +12,33 @@ const SessionBody = Type.Union([Type.Object({ remember_me: Type.Optional(Type.Bo
 type SessionBody = Static<typeof SessionBody>;
 
 export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> {
-  const { publicUrl } = core.config;
+  // Read per request: with PORT=0 the public URL is known only once the server listens.
+  const publicUrl = () => core.config.publicUrl;
 
-  app.get<{ Querystring: MeQuery }>('/me', { schema: { querystring: MeQuery } }, async (req) => {
-    const p = await authenticate(core, req);
+  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { querystring: MeQuery } }, async (req) => {
+    const p = principal(req);
     const related = req.query.with_related_data === 'true' ? await core.accounts.workspaces(p.account.id) : undefined;
-    return userV9(core.accounts.profile(p), publicUrl, related);
+    return userV9(core.accounts.profile(p), publicUrl(), related);
   });
 
-  app.put<{ Body: ProfileBody }>('/me', { schema: { body: ProfileBody } }, async (req) => {
-    const p = await authenticate(core, req);
-    const updated = await core.accounts.updateProfile(p, profilePatch(req.body ?? {}), requestContext(req));
-    return userV9(core.accounts.profile(updated), publicUrl);
+  app.put<{ Body: ProfileBody }>('/me', { config: { auth: 'any' }, schema: { body: ProfileBody } }, async (req) => {
+    const p = principal(req);
+    const updated = await core.accounts.updateProfile(p, profilePatch(req.body), requestContext(req));
+    return userV9(core.accounts.profile(updated), publicUrl());
   });
 
-  app.post('/me/reset_token', async (req, reply) => {
-    const p = await authenticate(core, req);
+  app.post('/me/reset_token', { config: { auth: 'any' } }, async (req, reply) => {
+    const p = principal(req);
     const token = await core.accounts.resetApiToken(p, requestContext(req));
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(token));
   });
 
-  app.get('/me/logged', async (req) => {
-    await authenticate(core, req);
+  app.get('/me/logged', { config: { auth: 'any' } }, async () => {
     return {};
   });
 
-  app.post<{ Body: SessionBody }>('/me/sessions', { schema: { body: SessionBody } }, async (req, reply) => {
-    const p = await authenticate(core, req, 'basic');
+  app.post<{ Body: SessionBody }>('/me/sessions', { config: { auth: 'basic' }, schema: { body: SessionBody } }, async (req, reply) => {
+    const p = principal(req);
     const remember = req.body?.remember_me === true;
     const s = await core.accounts.openSession(p.account.id, 'accounts', remember);
     setAccountsCookie(reply, core.config, await core.sessions.sign(s.token, p.account.public_id, s.expiresAt), remember ? s.maxAge : undefined);
@@ -46,23 +46,23 @@ export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> 
     return { api_token: u.apiToken, email: u.email, fullname: u.fullname, id: u.id, timezone: u.timezone };
   });
 
-  app.delete('/me/sessions', async (req, reply) => {
-    const p = await authenticate(core, req, 'cookie');
+  app.delete('/me/sessions', { config: { auth: 'cookie' } }, async (req, reply) => {
+    const p = principal(req);
     await core.accounts.endSession(p, requestContext(req));
     clearCookie(reply, core.config, p.via === 'api-cookie' ? API_COOKIE : ACCOUNTS_COOKIE);
     return {};
   });
 
-  app.post('/me/close_account', async (req, reply) => {
-    const p = await authenticate(core, req);
+  app.post('/me/close_account', { config: { auth: 'any' } }, async (req, reply) => {
+    const p = principal(req);
     await core.accounts.close(p, requestContext(req));
     clearCookie(reply, core.config, ACCOUNTS_COOKIE);
     clearCookie(reply, core.config, API_COOKIE);
     return {};
   });
 
-  app.get('/me/workspaces', async (req) => {
-    const p = await authenticate(core, req);
+  app.get('/me/workspaces', { config: { auth: 'any' } }, async (req) => {
+    const p = principal(req);
     return (await core.accounts.workspaces(p.account.id)).map(workspaceV9);
   });
 }
