@@ -7,7 +7,7 @@ import type { Core } from '../../core/index.js';
 import type { IssuedSession } from '../../core/sessions.js';
 import { requestContext } from '../context.js';
 import { authenticate, principal } from './authenticate.js';
-import { ACCOUNTS_COOKIE, API_COOKIE, clearCookie, setAccountsCookie } from './cookies.js';
+import { ACCOUNTS_COOKIE, API_COOKIE, clearAllCookies, clearCookie, setAccountsCookie } from './cookies.js';
 import { ERRORS } from './errors.js';
 import { userAccounts } from './views.js';
 
@@ -86,8 +86,7 @@ export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<
   app.post('/close_account', { config: { auth: 'cookie' } }, async (req, reply) => {
     const p = principal(req);
     await core.accounts.close(p, requestContext(req));
-    clearCookie(reply, core.config, ACCOUNTS_COOKIE);
-    clearCookie(reply, core.config, API_COOKIE);
+    clearAllCookies(reply, core.config);
     return {};
   });
 

@@ -31,3 +31,9 @@ export function setApiCookie(reply: FastifyReply, config: Config, value: string,
 export function clearCookie(reply: FastifyReply, config: Config, name: string): void {
   reply.setCookie(name, '', { path: '/', httpOnly: true, secure: config.secureCookies, sameSite: 'lax', maxAge: 0, expires: new Date(0) });
 }
+
+/** Account closed: both session cookies go. */
+export function clearAllCookies(reply: FastifyReply, config: Config): void {
+  clearCookie(reply, config, ACCOUNTS_COOKIE);
+  clearCookie(reply, config, API_COOKIE);
+}

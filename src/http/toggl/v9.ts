@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { requestContext } from '../context.js';
 import { principal } from './authenticate.js';
-import { ACCOUNTS_COOKIE, API_COOKIE, clearCookie, setAccountsCookie } from './cookies.js';
+import { ACCOUNTS_COOKIE, API_COOKIE, clearAllCookies, clearCookie, setAccountsCookie } from './cookies.js';
 import { MeQuery, ProfileBody, profilePatch } from './schemas.js';
 import { userV9, workspaceV9 } from './views.js';
 
@@ -56,8 +56,7 @@ export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> 
   app.post('/me/close_account', { config: { auth: 'any' } }, async (req, reply) => {
     const p = principal(req);
     await core.accounts.close(p, requestContext(req));
-    clearCookie(reply, core.config, ACCOUNTS_COOKIE);
-    clearCookie(reply, core.config, API_COOKIE);
+    clearAllCookies(reply, core.config);
     return {};
   });
 
