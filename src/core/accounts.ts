@@ -150,6 +150,9 @@ export class Accounts {
     const now = clock.now();
     change.updated_at = now;
     if (newHash !== undefined) {
+      // security.md: a password change kills every other session and token, the API token included;
+      // the new token is in the answer (the user object), so the caller is not locked out.
+      Object.assign(change, this.newApiToken().patch);
       change.password_hash = newHash;
       change.credentials_version = account.credentials_version + 1;
       change.authorization_updated_at = now;

@@ -4,6 +4,7 @@
 import argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { CoreError } from './errors.js';
+import { wellFormed } from './validate.js';
 
 /** OWASP's floor for Argon2id: 19 MiB, two passes, one lane. */
 export const ARGON2_PARAMS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -25,6 +26,7 @@ export function commonPasswordCount(): number {
 
 /** Returns the problem with a proposed password, or undefined when it meets the policy. */
 export function passwordProblem(password: string, email: string | undefined, policy: PasswordPolicy): string | undefined {
+  if (!wellFormed(password)) return 'Password contains characters that are not valid text';
   const normal = password.normalize('NFKC');
   const length = [...normal].length;
   if (length < policy.minLength) return `Password should be at least ${policy.minLength} characters`;

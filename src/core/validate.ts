@@ -20,6 +20,14 @@ const EMAIL = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:.]{
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
+// A UTF-16 surrogate without its partner: JSON can carry one (`"\ud800"`), no real text has one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
+
+/** Text that can be stored and compared as it was sent: no lone surrogates. */
+export function wellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
 /** The form an email is matched by: trimmed and lower-cased. */
 export function emailKey(email: string): string {
   return email.trim().toLowerCase();
@@ -27,12 +35,12 @@ export function emailKey(email: string): string {
 
 export function validEmail(email: string): boolean {
   const e = email.trim();
-  return e.length > 0 && e.length <= EMAIL_MAX && !CONTROL.test(e) && EMAIL.test(e);
+  return e.length > 0 && e.length <= EMAIL_MAX && wellFormed(e) && !CONTROL.test(e) && EMAIL.test(e);
 }
 
 export function validFullname(name: string): boolean {
   const n = name.trim();
-  return n.length > 0 && [...n].length <= 100 && !CONTROL.test(n);
+  return n.length > 0 && [...n].length <= 100 && wellFormed(n) && !CONTROL.test(n);
 }
 
 const ZONES = new Set<string>([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC']);

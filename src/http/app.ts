@@ -1,10 +1,11 @@
 // Assembles the HTTP server: shared settings (limits, logging without secrets, no-store caching),
 // the public pages and each dialect as its own scoped plugin.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Core } from '../core/index.js';
 import { publicPages } from './pages.js';
 import { redactUrl } from './redact.js';
+import { sendTogglError } from './toggl/errors.js';
 import { togglDialect } from './toggl/index.js';
 
 export interface AppOptions {
@@ -17,6 +18,11 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     routerOptions: { maxParamLength: 256 },
     trustProxy: false,
     return503OnClosing: true,
+    // Malformed URLs (bad percent-encoding, over-long parameters) in the format of the API they aimed at.
+    frameworkErrors: (err, req, reply) => {
+      if (req.url.startsWith('/api/')) return sendTogglError(err, req, reply);
+      return (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message });
+    },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     logger: {
       level: options.logLevel ?? core.config.logLevel,

@@ -339,6 +339,10 @@ describe('Toggl API v9 (/api/v9)', () => {
     assert.equal((await request(server.url, v9('/me/logged'), { cookie: v8 })).status, 403, 'v8 API session revoked');
     assert.equal((await request(server.url, v9('/me/logged'), { auth: [u.email, u.password] })).status, 403, 'old password refused');
     assert.equal((await request(server.url, v9('/me/logged'), { auth: [u.email, newPassword] })).status, 200, 'new password accepted');
+    // The API token is a token of the account too: it is replaced, and the answer carries the new one.
+    assert.notEqual(me.api_token, u.token);
+    assert.equal((await request(server.url, v9('/me/logged'), { auth: [u.token, 'api_token'] })).status, 403, 'old API token refused');
+    assert.equal((await request(server.url, v9('/me/logged'), { auth: [me.api_token as string, 'api_token'] })).status, 200, 'new API token works');
   });
 
   it('POST /me/reset_token: the old token dies at once, the new one works', async () => {

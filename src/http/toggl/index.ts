@@ -25,7 +25,7 @@ export async function togglDialect(app: FastifyInstance, core: Core): Promise<vo
   await app.register(async (v9) => v9Routes(v9, core), { prefix: '/api/v9' });
   await app.register(async (v8) => v8Routes(v8, core), { prefix: '/api/v8' });
   await app.register(async (accounts) => accountsRoutes(accounts, core), { prefix: '/api' });
-  for (const prefix of ['/api/v9', '/api/v8']) {
+  for (const prefix of ['/api/v9', '/api/v8', '/api']) {
     await app.register(async (scope) => scope.setNotFoundHandler((req, reply) => sendTogglError(ERRORS.notFound(), req, reply)), { prefix });
   }
 }

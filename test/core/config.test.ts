@@ -1,0 +1,107 @@
+// loadConfig (src/config.ts): documented defaults, every bad value refused with a ConfigError naming its
+// variable, and production refusing to start without its secrets.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const CWD = '/srv/gatehouse';
+const SECRET = 'c'.repeat(64);
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({}, CWD);
+    assert.equal(c.port, 8080);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.production, false);
+    assert.equal(c.dataDir, path.join(CWD, 'data'));
+    assert.deepEqual(c.database, { kind: 'sqlite', file: path.join(CWD, 'data', 'gatehouse.db') });
+    assert.equal(c.publicUrl, 'http://127.0.0.1:8080');
+    assert.equal(c.publicUrlConfigured, false);
+    assert.equal(c.secureCookies, false);
+    assert.equal(c.secrets, undefined, 'generated into the data folder');
+    assert.equal(c.smtpUrl, undefined);
+    assert.deepEqual(c.password, { minLength: 8, maxLength: 256, rejectCommon: true });
+    assert.deepEqual(c.login, { maxFailures: 5, lockoutSeconds: 300 });
+    assert.equal(c.bodyLimit, 64 * 1024);
+    assert.equal(c.resetCode.ttlSeconds, 3600);
+    assert.ok(c.hashing.concurrency >= 1 && c.hashing.queue >= 1);
+  });
+
+  it('reads the values it is given', () => {
+    const c = loadConfig(
+      {
+        PORT: '9000',
+        HOST: '::1',
+        DATA_DIR: 'var',
+        DATABASE_URL: 'sqlite:db/g.db',
+        PUBLIC_URL: 'https://auth.example.com/',
+        GATEHOUSE_SECRET: ` ${SECRET} , ${'d'.repeat(40)} `,
+        SMTP_URL: 'smtp://127.0.0.1:2525',
+        PASSWORD_MIN_LENGTH: '6',
+        PASSWORD_REJECT_COMMON: 'off',
+        LOGIN_MAX_FAILURES: '3',
+      },
+      CWD,
+    );
+    assert.equal(c.port, 9000);
+    assert.equal(c.host, '::1');
+    assert.equal(c.dataDir, path.join(CWD, 'var'));
+    assert.deepEqual(c.database, { kind: 'sqlite', file: path.join(CWD, 'db', 'g.db') });
+    assert.equal(c.publicUrl, 'https://auth.example.com');
+    assert.equal(c.secureCookies, true);
+    assert.deepEqual(c.secrets, [SECRET, 'd'.repeat(40)], 'newest first, trimmed');
+    assert.equal(c.password.minLength, 6);
+    assert.equal(c.password.rejectCommon, false);
+    assert.equal(c.login.maxFailures, 3);
+    assert.deepEqual(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/gate' }, CWD).database, { kind: 'postgres', url: 'postgres://u:p@db:5432/gate' });
+    assert.equal(loadConfig({ HOST: '::1' }, CWD).publicUrl, 'http://[::1]:8080');
+  });
+
+  it('refuses bad values with a ConfigError naming the variable', () => {
+    const bad: Array<[string, string]> = [
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['PORT', '-1'],
+      ['PORT', '80.5'],
+      ['PASSWORD_MIN_LENGTH', '0'],
+      ['PASSWORD_MIN_LENGTH', '257'],
+      ['PASSWORD_REJECT_COMMON', 'maybe'],
+      ['HASH_CONCURRENCY', '0'],
+      ['HASH_QUEUE', 'lots'],
+      ['LOGIN_MAX_FAILURES', '0'],
+      ['LOGIN_LOCKOUT_SECONDS', '1e3'],
+      ['BODY_LIMIT_BYTES', '10'],
+      ['SESSION_IDLE_SECONDS', '5'],
+      ['RESET_CODE_TTL_SECONDS', 'soon'],
+      ['DATABASE_URL', 'mysql://db/gate'],
+      ['DATABASE_URL', 'postgres://[bad'],
+      ['DATABASE_URL', 'sqlite:'],
+      ['PUBLIC_URL', 'ftp://example.com'],
+      ['PUBLIC_URL', 'not a url'],
+      ['SMTP_URL', 'http://mail.example.com'],
+      ['SMTP_URL', 'smtp://[bad'],
+      ['GATEHOUSE_SECRET', 'too-short'],
+      ['GATEHOUSE_SECRET', `${SECRET},short`],
+    ];
+    for (const [name, value] of bad) {
+      assert.throws(
+        () => loadConfig({ [name]: value }, CWD),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError, `${name}=${value}: ${String(err)}`);
+          assert.ok(err.message.includes(name), `${name}=${value}: message "${err.message}" names the variable`);
+          return true;
+        },
+      );
+    }
+  });
+
+  it('production refuses to start without GATEHOUSE_SECRET (and without SMTP_URL)', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:25' }, CWD), (err: unknown) => err instanceof ConfigError && err.message.includes('GATEHOUSE_SECRET'));
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', GATEHOUSE_SECRET: '  ', SMTP_URL: 'smtp://127.0.0.1:25' }, CWD), (err: unknown) => err instanceof ConfigError && err.message.includes('GATEHOUSE_SECRET'));
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', GATEHOUSE_SECRET: SECRET }, CWD), (err: unknown) => err instanceof ConfigError && err.message.includes('SMTP_URL'));
+    const c = loadConfig({ NODE_ENV: 'production', GATEHOUSE_SECRET: SECRET, SMTP_URL: 'smtp://127.0.0.1:25' }, CWD);
+    assert.equal(c.production, true);
+    assert.deepEqual(c.secrets, [SECRET]);
+  });
+});
