@@ -1,5 +1,6 @@
 // Every setting of the server, read from the environment, typed and validated once at start.
 // A bad value stops the process with a message naming the variable; nothing reads process.env elsewhere.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
@@ -28,7 +29,10 @@ export interface Config {
   logLevel: string;
   password: { minLength: number; maxLength: number; rejectCommon: boolean };
   hashing: { concurrency: number; queue: number };
-  login: { maxFailures: number; lockoutSeconds: number };
+  login: { maxFailures: number; addressMaxFailures: number; lockoutSeconds: number };
+  rateLimits: { windowSeconds: number; resetMailPerEmail: number; resetMailPerAddress: number; signupsPerAddress: number };
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges or proxy-addr keywords); empty: none. */
+  trustedProxies: string[];
   basicCacheSeconds: number;
   resetCode: { ttlSeconds: number; maxTries: number };
   sessions: { accounts: SessionLifetime; accountsRemembered: SessionLifetime; api: SessionLifetime };
@@ -83,6 +87,25 @@ function parseSecrets(raw: string | undefined): string[] | undefined {
     if (s.length < 32) throw new ConfigError('GATEHOUSE_SECRET: each secret must be at least 32 characters (use `openssl rand -hex 32`)');
   }
   return secrets;
+}
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUSTED_PROXIES: comma-separated addresses, CIDR ranges (10.0.0.0/8, fd00::/8) or loopback/linklocal/uniquelocal. */
+function parseTrustedProxies(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((entry) => {
+    const item = entry.trim();
+    if (PROXY_KEYWORDS.has(item)) return item;
+    const [address = '', prefix, ...rest] = item.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError(`TRUSTED_PROXIES: "${item}" is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal`);
+    }
+    return item;
+  });
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
@@ -142,8 +165,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     login: {
       maxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+      addressMaxFailures: int(env, 'LOGIN_ADDRESS_MAX_FAILURES', 100, 1, 1_000_000),
       lockoutSeconds: int(env, 'LOGIN_LOCKOUT_SECONDS', 300, 1, 7 * day),
     },
+    rateLimits: {
+      windowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 3600, 1, 7 * day),
+      resetMailPerEmail: int(env, 'RESET_MAIL_PER_EMAIL', 5, 1, 1_000_000),
+      resetMailPerAddress: int(env, 'RESET_MAIL_PER_ADDRESS', 20, 1, 1_000_000),
+      signupsPerAddress: int(env, 'SIGNUPS_PER_ADDRESS', 20, 1, 1_000_000),
+    },
+    trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
     basicCacheSeconds: int(env, 'BASIC_AUTH_CACHE_SECONDS', 60, 0, 3600),
     resetCode: { ttlSeconds: int(env, 'RESET_CODE_TTL_SECONDS', 3600, 60, 7 * day), maxTries: int(env, 'RESET_CODE_MAX_TRIES', 5, 1, 100) },
     sessions: {

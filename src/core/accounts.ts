@@ -61,6 +61,7 @@ export class Accounts {
     if (!validBeginningOfWeek(beginningOfWeek)) problems.push({ field: 'beginning_of_week', message: MESSAGES.beginningOfWeek });
     if (problems.length > 0) throw invalidInput(problems);
 
+    await this.d.limits.take(store, [['signup-address', ctx.ip]]);
     const passwordHash = await hasher.hash(input.password);
     const now = clock.now();
     const { patch } = this.newApiToken();
@@ -137,7 +138,7 @@ export class Accounts {
       if (patch.currentPassword === undefined || patch.currentPassword === '') {
         problems.push({ field: 'current_password', message: MESSAGES.currentPasswordMissing });
       } else if (account.password_hash === null || !(await hasher.verify(account.password_hash, patch.currentPassword))) {
-        if (account.email_key !== null) await throttle.fail(store, account.email_key);
+        if (account.email_key !== null) await throttle.fail(store, account.email_key, ctx.ip);
         problems.push({ field: 'current_password', message: MESSAGES.currentPasswordWrong });
       } else {
         const problem = passwordProblem(patch.password, change.email ?? account.email ?? undefined, config.password);

@@ -4,7 +4,7 @@
 import type { AccountRow, SessionRow } from '../store/store.js';
 import type { RequestContext } from './context.js';
 import type { CoreDeps } from './deps.js';
-import { CoreError, invalidCredentials } from './errors.js';
+import { invalidCredentials } from './errors.js';
 import type { SessionKind } from './sessions.js';
 import { emailKey, EMAIL_MAX } from './validate.js';
 
@@ -29,10 +29,7 @@ export class Authenticator {
     if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 1024) {
       throw invalidCredentials();
     }
-    const lockedFor = await throttle.lockedFor(store, key);
-    if (lockedFor !== undefined) {
-      throw new CoreError('locked', 'Too many failed login attempts, try again later', { retryAfter: lockedFor, remainingAttempts: 0 });
-    }
+    await throttle.check(store, key, ctx.ip);
 
     const now = clock.now();
     if (options.cache) {
@@ -54,7 +51,7 @@ export class Authenticator {
     }
 
     if (!account || !ok) {
-      const remaining = await throttle.fail(store, key);
+      const remaining = await throttle.fail(store, key, ctx.ip);
       await audit.record(store, 'login.failure', account?.id ?? null, ctx, { remaining });
       if (remaining === 0) await audit.record(store, 'login.lockout', account?.id ?? null, ctx);
       throw invalidCredentials(remaining);

@@ -8,7 +8,7 @@ import type { Keyring } from './keys.js';
 import type { Outbox } from './outbox.js';
 import type { PasswordHasher } from './passwords.js';
 import type { Sessions } from './sessions.js';
-import type { LoginThrottle } from './throttle.js';
+import type { LoginThrottle, RateLimits } from './throttle.js';
 
 export interface CoreDeps {
   config: Config;
@@ -18,6 +18,7 @@ export interface CoreDeps {
   clock: Clock;
   audit: AuditLog;
   throttle: LoginThrottle;
+  limits: RateLimits;
   cache: VerifiedCredentials;
   sessions: Sessions;
   outbox: Outbox;

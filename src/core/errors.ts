@@ -4,6 +4,7 @@
 export type CoreErrorCode =
   | 'invalid_credentials'
   | 'locked'
+  | 'rate_limited'
   | 'overloaded'
   | 'invalid_input'
   | 'email_taken'
@@ -20,7 +21,7 @@ export class CoreError extends Error {
     readonly code: CoreErrorCode,
     message: string,
     readonly extra: {
-      /** Seconds until the caller may try again (locked, overloaded). */
+      /** Seconds until the caller may try again (locked, rate_limited, overloaded). */
       retryAfter?: number;
       /** Password attempts left before lockout (invalid_credentials on a password login). */
       remainingAttempts?: number;

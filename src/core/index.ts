@@ -13,7 +13,7 @@ import { Outbox, type MailTransport, type OutboxLogger } from './outbox.js';
 import { PasswordHasher } from './passwords.js';
 import { PasswordResets } from './resets.js';
 import { Sessions } from './sessions.js';
-import { LoginThrottle } from './throttle.js';
+import { LoginThrottle, RateLimits } from './throttle.js';
 
 export interface Core {
   config: Config;
@@ -49,6 +49,7 @@ export function createCore(options: CoreOptions): Core {
     hasher: new PasswordHasher(config.hashing),
     audit: new AuditLog(clock),
     throttle: new LoginThrottle(keyring, config.login, clock),
+    limits: new RateLimits(keyring, config.rateLimits, clock),
     cache: new VerifiedCredentials(keyring, config.basicCacheSeconds * 1000),
     sessions: new Sessions(keyring, clock, config.sessionTouchSeconds),
     outbox: new Outbox(store, keyring, options.mail, clock, options.log),

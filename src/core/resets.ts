@@ -33,9 +33,14 @@ export class PasswordResets {
 
   /** Emails a code when the address has an open account; does nothing visible otherwise. */
   async request(email: string, ctx: RequestContext, options: ResetMailOptions = {}): Promise<void> {
-    const { store, clock, config, keyring, audit, outbox } = this.d;
+    const { store, clock, config, keyring, audit, outbox, limits } = this.d;
     const key = emailKey(email);
     if (key.length === 0 || key.length > EMAIL_MAX) return;
+    // Counted before the account is looked up, so known and unknown emails reach the limit alike.
+    await limits.take(store, [
+      ['reset-mail-address', ctx.ip],
+      ['reset-mail-email', key],
+    ]);
     const account = await store.accountByEmailKey(key);
     if (!account || account.closed_at !== null || account.email === null) return;
     const code = randomCode(RESET_ALPHABET, RESET_CODE_LENGTH);

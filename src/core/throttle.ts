@@ -1,14 +1,28 @@
-// Password-guessing throttle: failures are counted per email (known or not, so the count itself reveals
-// nothing) in the shared store, so every instance sees the same count. At the limit, password logins for
-// that email are refused for a cool-down; tokens and sessions are not affected.
+// Guessing and flooding limits, counted in the shared store so every instance sees the same numbers:
+// password failures per account (email, known or not) and per client address, and rate limits on
+// mail-sending routes (per target email and per client address) and on signups (per client address).
 import type { Store } from '../store/store.js';
 import type { Clock } from './context.js';
+import { CoreError } from './errors.js';
 import type { Keyring } from './keys.js';
 
 export interface ThrottleSettings {
+  /** Password failures for one email before its cool-down. */
   maxFailures: number;
+  /** Password failures from one client address (over all emails) before its cool-down. */
+  addressMaxFailures: number;
   lockoutSeconds: number;
 }
+
+export interface RateSettings {
+  windowSeconds: number;
+  resetMailPerEmail: number;
+  resetMailPerAddress: number;
+  signupsPerAddress: number;
+}
+
+const lockedError = (retryAfter: number) =>
+  new CoreError('locked', 'Too many failed login attempts, try again later', { retryAfter, remainingAttempts: 0 });
 
 export class LoginThrottle {
   private readonly windowMs: number;
@@ -22,29 +36,84 @@ export class LoginThrottle {
     this.windowMs = Math.max(settings.lockoutSeconds * 1000, 15 * 60 * 1000);
   }
 
-  private key(emailKey: string): string {
+  private accountKey(emailKey: string): string {
     return 'acct:' + this.keyring.digest('login-throttle', emailKey);
   }
 
-  /** Seconds left in a running cool-down, or undefined when password logins are open. */
-  async lockedFor(store: Store, emailKey: string): Promise<number | undefined> {
-    const state = await store.throttleState(this.key(emailKey));
+  private addressKey(ip: string): string {
+    return 'addr:' + this.keyring.digest('login-throttle-address', ip);
+  }
+
+  private async secondsLeft(store: Store, key: string): Promise<number | undefined> {
+    const state = await store.throttleState(key);
     const now = this.clock.now();
     if (!state || state.locked_until === null || state.locked_until <= now) return undefined;
     return Math.max(1, Math.ceil((state.locked_until - now) / 1000));
   }
 
-  /** Counts a failure; returns the attempts left (0 means the cool-down has started). */
-  async fail(store: Store, emailKey: string): Promise<number> {
-    const r = await store.recordFailure(this.key(emailKey), this.clock.now(), this.windowMs, this.settings.maxFailures, this.settings.lockoutSeconds * 1000);
+  /** Throws `locked` (with the seconds to wait) while the email or the client address is cooling down. */
+  async check(store: Store, emailKey: string, ip: string): Promise<void> {
+    const forAccount = await this.secondsLeft(store, this.accountKey(emailKey));
+    const forAddress = await this.secondsLeft(store, this.addressKey(ip));
+    const wait = Math.max(forAccount ?? 0, forAddress ?? 0);
+    if (wait > 0) throw lockedError(wait);
+  }
+
+  /** Counts a failure against the email and the address; returns the attempts left for the email (0: cool-down started). */
+  async fail(store: Store, emailKey: string, ip: string | undefined): Promise<number> {
+    const lockMs = this.settings.lockoutSeconds * 1000;
+    const now = this.clock.now();
+    const r = await store.recordFailure(this.accountKey(emailKey), now, this.windowMs, this.settings.maxFailures, lockMs);
+    if (ip !== undefined) await store.recordFailure(this.addressKey(ip), now, this.windowMs, this.settings.addressMaxFailures, lockMs);
     return Math.max(0, this.settings.maxFailures - r.failures);
   }
 
+  /** A success (or a completed reset) forgets the email's failures; the address keeps its count. */
   async clear(store: Store, emailKey: string): Promise<void> {
-    await store.clearThrottle(this.key(emailKey));
+    await store.clearThrottle(this.accountKey(emailKey));
   }
 
   get maxFailures(): number {
     return this.settings.maxFailures;
+  }
+}
+
+export type RateKind = 'reset-mail-email' | 'reset-mail-address' | 'signup-address';
+
+/** Fixed-window counters for actions that cost the server (mail, new accounts). */
+export class RateLimits {
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly settings: RateSettings,
+    private readonly clock: Clock,
+  ) {}
+
+  private limit(kind: RateKind): number {
+    if (kind === 'reset-mail-email') return this.settings.resetMailPerEmail;
+    if (kind === 'reset-mail-address') return this.settings.resetMailPerAddress;
+    return this.settings.signupsPerAddress;
+  }
+
+  /**
+   * Counts one action under each (kind, subject) pair and throws `rate_limited` when any is over its
+   * limit for the window. Subjects are digested, so the store holds no email or address in plain text.
+   */
+  async take(store: Store, items: ReadonlyArray<readonly [RateKind, string]>): Promise<void> {
+    const windowMs = this.settings.windowSeconds * 1000;
+    const now = this.clock.now();
+    let wait = 0;
+    for (const [kind, subject] of items) {
+      const key = `rate:${kind}:` + this.keyring.digest('rate-limit', `${kind}\0${subject}`);
+      const state = await store.throttleState(key);
+      if (state && state.locked_until !== null && state.locked_until > now) {
+        wait = Math.max(wait, Math.ceil((state.locked_until - now) / 1000));
+        continue;
+      }
+      const max = this.limit(kind);
+      const r = await store.recordFailure(key, now, windowMs, max, windowMs);
+      // Concurrent requests may pass the check above together; the atomic count settles who is over.
+      if (r.failures > max) wait = Math.max(wait, Math.ceil(((r.lockedUntil ?? now + windowMs) - now) / 1000));
+    }
+    if (wait > 0) throw new CoreError('rate_limited', 'Too many requests, try again later', { retryAfter: Math.max(1, wait) });
   }
 }

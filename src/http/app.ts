@@ -16,7 +16,8 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   const app = Fastify({
     bodyLimit: core.config.bodyLimit,
     routerOptions: { maxParamLength: 256 },
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the proxies the operator listed (TRUSTED_PROXIES).
+    trustProxy: core.config.trustedProxies.length > 0 ? core.config.trustedProxies : false,
     return503OnClosing: true,
     // Malformed URLs (bad percent-encoding, over-long parameters) in the format of the API they aimed at.
     frameworkErrors: (err, req, reply) => {

@@ -26,6 +26,11 @@ export function testEnv(dataDir: string, env: Record<string, string> = {}): Reco
     DATABASE_URL: database,
     GATEHOUSE_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'silent',
+    // Every test calls from 127.0.0.1 (and on PostgreSQL shares one database), so the per-address limits
+    // are lifted here; the throttling tests set their own and use X-Forwarded-For behind TRUSTED_PROXIES.
+    LOGIN_ADDRESS_MAX_FAILURES: '1000000',
+    RESET_MAIL_PER_ADDRESS: '1000000',
+    SIGNUPS_PER_ADDRESS: '1000000',
     ...env,
   };
 }
