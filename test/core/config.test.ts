@@ -22,7 +22,9 @@ describe('loadConfig', () => {
     assert.equal(c.secrets, undefined, 'generated into the data folder');
     assert.equal(c.smtpUrl, undefined);
     assert.deepEqual(c.password, { minLength: 8, maxLength: 256, rejectCommon: true });
-    assert.deepEqual(c.login, { maxFailures: 5, lockoutSeconds: 300 });
+    assert.deepEqual(c.login, { maxFailures: 5, addressMaxFailures: 100, lockoutSeconds: 300 });
+    assert.deepEqual(c.rateLimits, { windowSeconds: 3600, resetMailPerEmail: 5, resetMailPerAddress: 20, signupsPerAddress: 20 });
+    assert.deepEqual(c.trustedProxies, []);
     assert.equal(c.bodyLimit, 64 * 1024);
     assert.equal(c.resetCode.ttlSeconds, 3600);
     assert.ok(c.hashing.concurrency >= 1 && c.hashing.queue >= 1);
@@ -71,6 +73,13 @@ describe('loadConfig', () => {
       ['HASH_QUEUE', 'lots'],
       ['LOGIN_MAX_FAILURES', '0'],
       ['LOGIN_LOCKOUT_SECONDS', '1e3'],
+      ['LOGIN_ADDRESS_MAX_FAILURES', '0'],
+      ['RESET_MAIL_PER_EMAIL', 'many'],
+      ['SIGNUPS_PER_ADDRESS', '0'],
+      ['RATE_LIMIT_WINDOW_SECONDS', '0'],
+      ['TRUSTED_PROXIES', '10.0.0.0/33'],
+      ['TRUSTED_PROXIES', '10.0.0.1,proxy.example'],
+      ['TRUSTED_PROXIES', '::1/129'],
       ['BODY_LIMIT_BYTES', '10'],
       ['SESSION_IDLE_SECONDS', '5'],
       ['RESET_CODE_TTL_SECONDS', 'soon'],
@@ -94,6 +103,10 @@ describe('loadConfig', () => {
         },
       );
     }
+  });
+
+  it('reads TRUSTED_PROXIES as addresses, ranges and proxy-addr keywords', () => {
+    assert.deepEqual(loadConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.7 ,fd00::/8,loopback' }, CWD).trustedProxies, ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback']);
   });
 
   it('production refuses to start without GATEHOUSE_SECRET (and without SMTP_URL)', () => {
