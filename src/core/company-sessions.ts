@@ -85,6 +85,14 @@ export class CompanyLogins {
     return this.open(app, account, company, persona);
   }
 
+  /** Could this account log in here (in the scope's company, or anywhere in the application's tree)? */
+  async mayLogIn(app: ApplicationRow, accountId: number, scope: LoginScope): Promise<boolean> {
+    const target = scope.companyId === undefined ? undefined : await this.companies.byId(scope.companyId);
+    if (scope.companyId !== undefined && !target) return false;
+    if (scope.as !== 'member' && (await this.adminCandidates(app, accountId, target)).length > 0) return true;
+    return scope.as !== 'administrator' && (await this.memberCandidate(app, accountId, target)) !== undefined;
+  }
+
   /**
    * Administrator records of the account that can log into the application's tree. With a target company:
    * the nearest record at it or an ancestor. Without: one per company, the record's own when it lies in the
