@@ -147,7 +147,7 @@ export class Companies {
         return id;
       });
     } catch (err) {
-      if (err instanceof UniqueViolation) throw invalidInput([{ field: 'email', message: `This account is already a ${what} of company ${input.companyId}` }]);
+      if (err instanceof UniqueViolation) throw invalidInput([{ field: 'email', message: `This account is already ${what === 'administrator' ? 'an' : 'a'} ${what} of company ${input.companyId}` }]);
       throw err;
     }
   }
