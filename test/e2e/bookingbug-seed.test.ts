@@ -52,6 +52,9 @@ describe('seed 001: the BookingBug curl examples', () => {
     assert.equal(admins[0]?.role, 'owner');
     assert.deepEqual(Object.keys((admins[0]?._links ?? {}) as object).sort(), ['base_login', 'company', 'edit', 'login', 'self']);
 
+    const headers = await run('curl', ['-sS', '-o', '/dev/null', '-D', '-', ...appHeaders(), '-H', `Auth-Token: ${token}`, `${base}/admin/${root}/company`]);
+    assert.match(headers.stdout, /^cache-control: no-store\r?$/im, 'answers carrying tokens are never cached');
+    assert.match(headers.stdout, /^content-type: application\/json/im);
     const company = await curl([...appHeaders(), '-H', `Auth-Token: ${token}`, `${base}/admin/${root}/company`]);
     assert.equal(company.status, 200);
     // "For every admin endpoint you must authenticate ... otherwise you will get back a 401 error"

@@ -37,15 +37,14 @@ export async function resetRoutes(app: FastifyInstance, core: Core): Promise<voi
     },
   );
 
-  for (const path of ['/login/admin/reset_password', '/login/:company_id/reset_password']) {
-    app.put<{ Body: ResetBody }>(path, { schema: { body: ResetBody } }, async (req) => {
-      if ('company_id' in (req.params as object)) {
-        const id = (req.params as { company_id: string }).company_id;
-        if (!/^[1-9][0-9]{0,14}$/.test(id)) throw Object.assign(new Error('Invalid company_id'), { statusCode: 400 });
-        await core.companyLogins.companyForApp(application(req), Number(id));
-      }
-      await core.resets.completeWithoutSession(req.body.reset_password_token, req.body.password, requestContext(req));
-      return DONE;
-    });
-  }
+  app.put<{ Body: ResetBody }>('/login/admin/reset_password', { schema: { body: ResetBody } }, async (req) => {
+    await core.resets.completeWithoutSession(req.body.reset_password_token, req.body.password, requestContext(req));
+    return DONE;
+  });
+
+  app.put<{ Params: CompanyParams; Body: ResetBody }>('/login/:company_id/reset_password', { schema: { params: CompanyParams, body: ResetBody } }, async (req) => {
+    await core.companyLogins.companyForApp(application(req), Number(req.params.company_id));
+    await core.resets.completeWithoutSession(req.body.reset_password_token, req.body.password, requestContext(req));
+    return DONE;
+  });
 }
