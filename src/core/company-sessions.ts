@@ -57,7 +57,11 @@ export class CompanyLogins {
 
   async login(app: ApplicationRow, email: string, password: string, scope: LoginScope, ctx: RequestContext): Promise<LoginResult> {
     const target = scope.companyId === undefined ? undefined : await this.companyForApp(app, scope.companyId);
-    const { account } = await this.auth.password(email, password, ctx, { cache: false });
+    // An account with no place here fails like an unknown email (same work, same count, same answer).
+    const { account } = await this.auth.password(email, password, ctx, {
+      cache: false,
+      eligible: (a) => this.mayLogIn(app, a.id, scope),
+    });
 
     let persona: Persona | undefined;
     let company: CompanyRow | undefined = target;
@@ -77,11 +81,8 @@ export class CompanyLogins {
         company = target ?? (await this.companies.byId(member.company_id));
       }
     }
-    if (!persona || !company) {
-      // The password was right but the account has no place here: the same answer as a wrong password.
-      await this.d.audit.record(this.d.store, 'login.failure', account.id, ctx, { reason: 'no_company_access' });
-      throw invalidEmailOrPassword();
-    }
+    // Only when the records changed between the eligibility check and now.
+    if (!persona || !company) throw invalidEmailOrPassword();
     return this.open(app, account, company, persona);
   }
 

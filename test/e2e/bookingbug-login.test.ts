@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { admin, application, bb, company, ENCODINGS, login, member, type App, type LoginAnswer } from '../helpers/bookingbug.js';
+import { request } from '../helpers/http.js';
 import { GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../helpers/server.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{22}$/;
@@ -282,6 +283,16 @@ describe('BookingBug logins', () => {
       assert.equal(res.text, JSON.stringify({ error: 'Invalid email or password' }));
     }
     assert.equal(wrong.headers.get('x-remaining-login-attempts'), unknown.headers.get('x-remaining-login-attempts'));
+
+    // A Toggl-only account with its right password: exactly an unknown email, and the failure counts.
+    const togglOnly = uniqueEmail('bb-toggl-only');
+    assert.equal((await request(server.url, '/api/signup', { method: 'POST', json: { email: togglOnly, password: GOOD_PASSWORD } })).status, 201);
+    const first = await bb(server, '/login', { app, body: { email: togglOnly, password: GOOD_PASSWORD } });
+    assert.equal(first.status, 401);
+    assert.equal(first.text, unknown.text);
+    assert.equal(first.headers.get('x-remaining-login-attempts'), unknown.headers.get('x-remaining-login-attempts'));
+    const second = await bb(server, '/login', { app, body: { email: togglOnly, password: GOOD_PASSWORD } });
+    assert.equal(Number(second.headers.get('x-remaining-login-attempts')), Number(first.headers.get('x-remaining-login-attempts')) - 1, 'the right password did not reset the count');
     const nowhere = await bb(server, '/login/admin/987654321', { app, body: { email, password: GOOD_PASSWORD } });
     assert.equal(nowhere.status, 404);
     assert.deepEqual(nowhere.json, { error: 'Company not found' });
