@@ -35,7 +35,7 @@ export interface Config {
   trustedProxies: string[];
   basicCacheSeconds: number;
   resetCode: { ttlSeconds: number; maxTries: number };
-  sessions: { accounts: SessionLifetime; accountsRemembered: SessionLifetime; api: SessionLifetime };
+  sessions: { accounts: SessionLifetime; accountsRemembered: SessionLifetime; api: SessionLifetime; authToken: SessionLifetime };
   sessionTouchSeconds: number;
   bodyLimit: number;
 }
@@ -184,6 +184,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         max: int(env, 'SESSION_REMEMBER_MAX_SECONDS', 30 * day, 60, 365 * day),
       },
       api: { idle: int(env, 'API_SESSION_IDLE_SECONDS', day, 60, 365 * day), max: int(env, 'API_SESSION_MAX_SECONDS', day, 60, 365 * day) },
+      // BookingBug Auth-Tokens: 24 h sliding as JRNI documents, and at most 30 days however active.
+      authToken: { idle: int(env, 'BB_TOKEN_IDLE_SECONDS', day, 1, 365 * day), max: int(env, 'BB_TOKEN_MAX_SECONDS', 30 * day, 1, 365 * day) },
     },
     sessionTouchSeconds: int(env, 'SESSION_TOUCH_SECONDS', 60, 0, 3600),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),

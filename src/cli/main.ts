@@ -1,12 +1,16 @@
 // The `gatehouse` command: `serve` (default) and `migrate`; operator commands live beside this file.
 import { ConfigError, loadConfig } from '../config.js';
 import { openStore } from '../server.js';
+import { OPERATOR_USAGE, runOperator } from './operator.js';
 import { runServe } from './serve.js';
 
-const USAGE = `usage: gatehouse [serve | migrate | help]
+const USAGE = `usage: gatehouse [serve | migrate | company | admin | member | app | help]
 
   serve     start the server (the default)
   migrate   apply database migrations to DATABASE_URL and exit
+
+Operator commands (BookingBug dialect):
+${OPERATOR_USAGE}
 
 Settings come from the environment; see the README.`;
 
@@ -26,6 +30,11 @@ async function main(argv: string[]): Promise<number> {
       console.log('migrations applied');
       return 0;
     }
+    case 'company':
+    case 'admin':
+    case 'member':
+    case 'app':
+      return runOperator(command, rest);
     case 'help':
     case '--help':
     case '-h':

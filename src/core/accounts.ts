@@ -47,8 +47,9 @@ export class Accounts {
     return { token, patch: { api_token_enc: this.d.keyring.encrypt(token), api_token_digest: this.d.keyring.digest('api-token', token) } };
   }
 
-  async signup(input: SignupInput, ctx: RequestContext): Promise<Principal> {
-    const { config, store, hasher, clock, audit } = this.d;
+  /** Signs up; with `store` (a transaction), the new account joins the caller's transaction. */
+  async signup(input: SignupInput, ctx: RequestContext, store: Store = this.d.store): Promise<Principal> {
+    const { config, hasher, clock, audit } = this.d;
     const problems: FieldProblem[] = [];
     if (!validEmail(input.email)) problems.push({ field: 'email', message: MESSAGES.email });
     const pw = passwordProblem(input.password, input.email, config.password);
@@ -223,6 +224,7 @@ export class Accounts {
         closed_at: now,
       });
       await tx.eraseWorkspaceNames(id, now);
+      await tx.erasePersonas(id);
       await this.d.audit.record(tx, 'account.close', id, ctx, { revoked });
     });
     this.d.cache.forgetAccount(id);

@@ -15,7 +15,13 @@ export type AuditEvent =
   | 'api_token.reset'
   | 'sessions.revoke'
   | 'email.change'
-  | 'account.close';
+  | 'account.close'
+  | 'company.create'
+  | 'administrator.create'
+  | 'member.create'
+  | 'application.create'
+  | 'application.revoke'
+  | 'session.switch_company';
 
 export class AuditLog {
   constructor(private readonly clock: Clock) {}

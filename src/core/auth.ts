@@ -23,7 +23,16 @@ export class Authenticator {
    * Checks an email and password. With `cache`, a pair that verified recently is accepted without a new
    * Argon2id verify (Basic auth on every request); a password change anywhere invalidates it.
    */
-  async password(email: string, password: string, ctx: RequestContext, options: { cache: boolean }): Promise<Principal> {
+  /**
+   * With `eligible`, an account it refuses is treated exactly as an unknown email (dummy verify, failure
+   * counted, same answer): a dialect that serves only some accounts reveals nothing about the others.
+   */
+  async password(
+    email: string,
+    password: string,
+    ctx: RequestContext,
+    options: { cache: boolean; eligible?: ((account: AccountRow) => Promise<boolean>) | undefined },
+  ): Promise<Principal> {
     const { store, throttle, hasher, cache, clock, audit } = this.d;
     const key = emailKey(email);
     if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 1024) {
@@ -42,7 +51,8 @@ export class Authenticator {
       }
     }
 
-    const account = await store.accountByEmailKey(key);
+    const found = await store.accountByEmailKey(key);
+    const account = found && (!options.eligible || (await options.eligible(found))) ? found : undefined;
     let ok = false;
     if (account && account.password_hash !== null && account.closed_at === null) {
       ok = await hasher.verify(account.password_hash, password);

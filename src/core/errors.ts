@@ -9,7 +9,10 @@ export type CoreErrorCode =
   | 'invalid_input'
   | 'email_taken'
   | 'reset_code_invalid'
-  | 'not_found';
+  | 'not_found'
+  | 'invalid_application'
+  | 'forbidden'
+  | 'company_not_found';
 
 export interface FieldProblem {
   field: string;

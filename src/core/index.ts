@@ -3,6 +3,9 @@
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import { Accounts } from './accounts.js';
+import { Applications } from './applications.js';
+import { Companies } from './companies.js';
+import { CompanyLogins } from './company-sessions.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './auth.js';
 import { systemClock, type Clock } from './context.js';
@@ -26,6 +29,9 @@ export interface Core {
   outbox: Outbox;
   hasher: PasswordHasher;
   clock: Clock;
+  companies: Companies;
+  applications: Applications;
+  companyLogins: CompanyLogins;
 }
 
 export interface CoreOptions {
@@ -55,12 +61,17 @@ export function createCore(options: CoreOptions): Core {
     outbox: new Outbox(store, keyring, options.mail, clock, options.log),
   };
   const accounts = new Accounts(deps);
+  const auth = new Authenticator(deps);
+  const companies = new Companies(deps, accounts);
   return {
     config,
     store,
     keyring,
     clock,
-    auth: new Authenticator(deps),
+    auth,
+    companies,
+    applications: new Applications(deps),
+    companyLogins: new CompanyLogins(deps, companies, auth),
     accounts,
     resets: new PasswordResets(deps, accounts),
     sessions: deps.sessions,

@@ -1,6 +1,7 @@
 // Password reset by emailed code: random codes from an unambiguous alphabet, stored as keyed digests,
 // valid for a limited time, single use, a bounded number of wrong tries, a new request voids the old code.
 // Requests answer the same for known and unknown emails; completing one revokes every session.
+import type { AccountRow } from '../store/store.js';
 import type { Principal } from './auth.js';
 import type { RequestContext } from './context.js';
 import { randomCode } from './crypto.js';
@@ -19,6 +20,8 @@ export const RESET_CODE_LENGTH = 12;
 export interface ResetMailOptions {
   /** A link to the page that asks for the new password; the code is appended. */
   linkBase?: string | undefined;
+  /** Only accounts this accepts get a mail (a dialect may serve only some accounts); the answer is the same. */
+  eligible?: ((account: AccountRow) => Promise<boolean>) | undefined;
 }
 
 export class PasswordResets {
@@ -43,6 +46,7 @@ export class PasswordResets {
     ]);
     const account = await store.accountByEmailKey(key);
     if (!account || account.closed_at !== null || account.email === null) return;
+    if (options.eligible && !(await options.eligible(account))) return;
     const code = randomCode(RESET_ALPHABET, RESET_CODE_LENGTH);
     const now = clock.now();
     const minutes = Math.round(config.resetCode.ttlSeconds / 60);
@@ -75,6 +79,22 @@ export class PasswordResets {
    * up, the login throttle is cleared, and a fresh session of `kind` is opened, all in one transaction.
    */
   async complete(code: string, password: string, kind: SessionKind, ctx: RequestContext): Promise<{ principal: Principal; session: IssuedSession }> {
+    const { principal, session } = await this.finish(code, password, kind, ctx);
+    if (!session) throw new Error('reset opened no session');
+    return { principal, session };
+  }
+
+  /** The same as complete, without opening a session: the caller logs in again with the new password. */
+  async completeWithoutSession(code: string, password: string, ctx: RequestContext): Promise<Principal> {
+    return (await this.finish(code, password, undefined, ctx)).principal;
+  }
+
+  private async finish(
+    code: string,
+    password: string,
+    kind: SessionKind | undefined,
+    ctx: RequestContext,
+  ): Promise<{ principal: Principal; session: IssuedSession | undefined }> {
     const { store, clock, config, hasher, throttle, audit, keyring, cache } = this.d;
     const invalid = () => new CoreError('reset_code_invalid', 'Invalid or expired password reset code');
     if (code.length < 8 || code.length > 64) throw invalid();
@@ -104,7 +124,7 @@ export class PasswordResets {
       await tx.deleteResetCodesOf(account.id);
       if (account.email_key !== null) await throttle.clear(tx, account.email_key);
       await audit.record(tx, 'password.reset.complete', account.id, ctx, { revoked });
-      return this.accounts.openSession(account.id, kind, false, tx);
+      return kind === undefined ? undefined : this.accounts.openSession(account.id, kind, false, tx);
     });
     cache.forgetAccount(account.id);
     const updated = await store.accountById(account.id);

@@ -9,7 +9,8 @@ import type { Clock } from './context.js';
 import { randomToken, sha256 } from './crypto.js';
 import type { Keyring } from './keys.js';
 
-export type SessionKind = 'accounts' | 'api';
+/** accounts and api: the Toggl dialect's; bb-admin and bb-member: BookingBug Auth-Tokens. */
+export type SessionKind = 'accounts' | 'api' | 'bb-admin' | 'bb-member';
 
 export interface IssuedSession {
   token: string;
@@ -31,9 +32,10 @@ export class Sessions {
     private readonly touchSeconds: number,
   ) {}
 
-  async create(store: Store, accountId: number, kind: SessionKind, lifetime: SessionLifetime): Promise<IssuedSession> {
+  /** A new session; `bytes` of randomness in its token (at least 16: 128 bits). */
+  async create(store: Store, accountId: number, kind: SessionKind, lifetime: SessionLifetime, bytes = 32): Promise<IssuedSession> {
     const now = this.clock.now();
-    const token = randomToken(32);
+    const token = randomToken(Math.max(16, bytes));
     const expiresAt = now + lifetime.max * 1000;
     const id = await store.insertSession({
       token_digest: sha256(token),
@@ -57,7 +59,9 @@ export class Sessions {
     if (session.revoked_at !== null || session.expires_at <= now || session.last_used_at + session.idle_seconds * 1000 <= now) return undefined;
     const account = await store.accountById(session.account_id);
     if (!account || account.closed_at !== null) return undefined;
-    if (session.last_used_at <= now - this.touchSeconds * 1000) await store.touchSession(session.id, now, now - this.touchSeconds * 1000);
+    // Touch at most once per interval, and often enough that a short idle timeout still slides.
+    const touchMs = Math.min(this.touchSeconds * 1000, (session.idle_seconds * 1000) / 2);
+    if (session.last_used_at <= now - touchMs) await store.touchSession(session.id, now, now - touchMs);
     return { session, account };
   }
 

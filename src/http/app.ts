@@ -3,6 +3,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Core } from '../core/index.js';
+import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/index.js';
+import { sendBookingBugError } from './bookingbug/errors.js';
 import { publicPages } from './pages.js';
 import { redactUrl } from './redact.js';
 import { sendTogglError } from './toggl/errors.js';
@@ -21,6 +23,9 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     return503OnClosing: true,
     // Malformed URLs (bad percent-encoding, over-long parameters) in the format of the API they aimed at.
     frameworkErrors: (err, req, reply) => {
+      if (req.url === BOOKINGBUG_PREFIX || req.url.startsWith(`${BOOKINGBUG_PREFIX}/`) || req.url.startsWith(`${BOOKINGBUG_PREFIX}?`)) {
+        return sendBookingBugError(err, req, reply);
+      }
       if (req.url.startsWith('/api/')) return sendTogglError(err, req, reply);
       return (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message });
     },
@@ -44,5 +49,6 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
 
   await app.register(async (scope) => publicPages(scope, core));
   await app.register(async (scope) => togglDialect(scope, core));
+  await app.register(async (scope) => bookingBugDialect(scope, core), { prefix: BOOKINGBUG_PREFIX });
   return app;
 }

@@ -103,6 +103,65 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_companies': {
+      // BookingBug: companies (a tree), administrators and members tied to accounts, applications, and the
+      // binding of an Auth-Token (a row of sessions) to its application, company and persona.
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('companies')
+          .addColumn('id', idType, id)
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('parent_id', 'integer', (c) => c.references('companies.id'))
+          .addColumn('created_at', time, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('companies_parent').on('companies').column('parent_id').execute();
+
+        await db.schema
+          .createTable('administrators')
+          .addColumn('id', idType, id)
+          .addColumn('company_id', 'integer', (c) => c.notNull().references('companies.id'))
+          .addColumn('account_id', 'integer', (c) => c.notNull().references('accounts.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addUniqueConstraint('administrators_company_account', ['company_id', 'account_id'])
+          .execute();
+        await db.schema.createIndex('administrators_account').on('administrators').column('account_id').execute();
+
+        await db.schema
+          .createTable('members')
+          .addColumn('id', idType, id)
+          .addColumn('company_id', 'integer', (c) => c.notNull().references('companies.id'))
+          .addColumn('account_id', 'integer', (c) => c.notNull().references('accounts.id'))
+          .addColumn('first_name', 'text', (c) => c.notNull())
+          .addColumn('last_name', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addUniqueConstraint('members_company_account', ['company_id', 'account_id'])
+          .execute();
+        await db.schema.createIndex('members_account').on('members').column('account_id').execute();
+
+        await db.schema
+          .createTable('applications')
+          .addColumn('id', idType, id)
+          .addColumn('app_id', 'text', (c) => c.notNull().unique())
+          .addColumn('key_digest', 'text')
+          .addColumn('company_id', 'integer', (c) => c.notNull().references('companies.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addColumn('revoked_at', time)
+          .execute();
+        await db.schema.createIndex('applications_company').on('applications').column('company_id').execute();
+
+        await db.schema
+          .createTable('company_sessions')
+          .addColumn('session_id', 'integer', (c) => c.primaryKey().references('sessions.id').onDelete('cascade'))
+          .addColumn('application_id', 'integer', (c) => c.notNull().references('applications.id'))
+          .addColumn('company_id', 'integer', (c) => c.notNull().references('companies.id'))
+          .addColumn('administrator_id', 'integer', (c) => c.references('administrators.id'))
+          .addColumn('member_id', 'integer', (c) => c.references('members.id'))
+          .execute();
+      },
+    },
   };
 }
 

@@ -78,6 +78,50 @@ export interface MailOutboxTable {
   last_error: string | null;
 }
 
+export interface CompaniesTable {
+  id: Generated<number>;
+  name: string;
+  parent_id: number | null;
+  created_at: number;
+}
+
+export interface AdministratorsTable {
+  id: Generated<number>;
+  company_id: number;
+  account_id: number;
+  name: string;
+  role: string;
+  created_at: number;
+}
+
+export interface MembersTable {
+  id: Generated<number>;
+  company_id: number;
+  account_id: number;
+  first_name: string;
+  last_name: string;
+  created_at: number;
+}
+
+export interface ApplicationsTable {
+  id: Generated<number>;
+  app_id: string;
+  key_digest: string | null;
+  company_id: number;
+  name: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** What an Auth-Token (a row of sessions) is bound to. */
+export interface CompanySessionsTable {
+  session_id: number;
+  application_id: number;
+  company_id: number;
+  administrator_id: number | null;
+  member_id: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   workspaces: WorkspacesTable;
@@ -86,4 +130,9 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   audit_log: AuditLogTable;
   mail_outbox: MailOutboxTable;
+  companies: CompaniesTable;
+  administrators: AdministratorsTable;
+  members: MembersTable;
+  applications: ApplicationsTable;
+  company_sessions: CompanySessionsTable;
 }

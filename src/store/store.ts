@@ -1,6 +1,6 @@
 // The store: the only module that writes SQL. The core calls these named queries and never sees Kysely.
 // Every method takes times from its caller, so the core's clock is the only clock.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Dialect } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -9,6 +9,15 @@ export type SessionRow = Database['sessions'] & { id: number };
 export type WorkspaceRow = Database['workspaces'] & { id: number };
 export type ResetCodeRow = Database['reset_codes'] & { id: number };
 export type NewAccount = Omit<AccountRow, 'id'>;
+export type CompanyRow = Selectable<Database['companies']>;
+export type AdministratorRow = Selectable<Database['administrators']>;
+export type MemberRow = Selectable<Database['members']>;
+export type ApplicationRow = Selectable<Database['applications']>;
+export type CompanySessionRow = Database['company_sessions'];
+/** An administrator with the names a login answer shows. */
+export type AdministratorView = AdministratorRow & { company_name: string; email: string | null };
+/** A member with the names a login answer shows. */
+export type MemberView = MemberRow & { company_name: string; email: string | null };
 export type AccountPatch = Partial<Omit<AccountRow, 'id' | 'public_id' | 'created_at'>>;
 
 /** A write that would break a unique constraint (an email or token already in use). */
@@ -151,6 +160,8 @@ export class Store {
   /** Deletes what can no longer be used: sessions dead for a day, expired codes, stale throttle rows. */
   async purgeExpired(now: number): Promise<void> {
     const day = 86_400_000;
+    const dead = this.db.selectFrom('sessions').select('id').where((eb) => eb.or([eb('expires_at', '<', now - day), eb('revoked_at', '<', now - day)]));
+    await this.db.deleteFrom('company_sessions').where('session_id', 'in', dead).execute();
     await this.db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<', now - day), eb('revoked_at', '<', now - day)])).execute();
     await this.db.deleteFrom('reset_codes').where('expires_at', '<', now - day).execute();
     await this.db
@@ -252,6 +263,128 @@ export class Store {
       .where('account_id', '=', accountId)
       .orderBy('id')
       .execute();
+  }
+
+  // ---- companies (BookingBug) -----------------------------------------------------------------
+
+  async insertCompany(row: Omit<CompanyRow, 'id'>): Promise<number> {
+    const r = await this.db.insertInto('companies').values(row).returning('id').executeTakeFirstOrThrow();
+    return Number(r.id);
+  }
+
+  async companyById(id: number): Promise<CompanyRow | undefined> {
+    return (await this.db.selectFrom('companies').selectAll().where('id', '=', id).executeTakeFirst()) as CompanyRow | undefined;
+  }
+
+  /** The ids from a company up to its root, the company first; empty when it does not exist. */
+  async companyChain(id: number): Promise<number[]> {
+    const r = await sql<{ id: number }>`
+      with recursive chain(id, parent_id, depth) as (
+        select id, parent_id, 0 from companies where id = ${id}
+        union all
+        select c.id, c.parent_id, chain.depth + 1 from companies c join chain on c.id = chain.parent_id where chain.depth < 1000
+      )
+      select id from chain order by depth`.execute(this.db);
+    return r.rows.map((row) => Number(row.id));
+  }
+
+  async insertAdministrator(row: Omit<AdministratorRow, 'id'>): Promise<number> {
+    return mapErrors('administrator', async () => {
+      const r = await this.db.insertInto('administrators').values(row).returning('id').executeTakeFirstOrThrow();
+      return Number(r.id);
+    });
+  }
+
+  private administratorViews() {
+    return this.db
+      .selectFrom('administrators')
+      .innerJoin('companies', 'companies.id', 'administrators.company_id')
+      .innerJoin('accounts', 'accounts.id', 'administrators.account_id')
+      .selectAll('administrators')
+      .select(['companies.name as company_name', 'accounts.email as email'])
+      .where('accounts.closed_at', 'is', null);
+  }
+
+  async administratorById(id: number): Promise<AdministratorView | undefined> {
+    return (await this.administratorViews().where('administrators.id', '=', id).executeTakeFirst()) as AdministratorView | undefined;
+  }
+
+  async administratorsOfAccount(accountId: number): Promise<AdministratorView[]> {
+    return (await this.administratorViews().where('administrators.account_id', '=', accountId).orderBy('administrators.id').execute()) as AdministratorView[];
+  }
+
+  async administratorsOfCompanies(companyIds: number[]): Promise<AdministratorView[]> {
+    if (companyIds.length === 0) return [];
+    return (await this.administratorViews().where('administrators.company_id', 'in', companyIds).orderBy('administrators.id').execute()) as AdministratorView[];
+  }
+
+  async insertMember(row: Omit<MemberRow, 'id'>): Promise<number> {
+    return mapErrors('member', async () => {
+      const r = await this.db.insertInto('members').values(row).returning('id').executeTakeFirstOrThrow();
+      return Number(r.id);
+    });
+  }
+
+  private memberViews() {
+    return this.db
+      .selectFrom('members')
+      .innerJoin('companies', 'companies.id', 'members.company_id')
+      .innerJoin('accounts', 'accounts.id', 'members.account_id')
+      .selectAll('members')
+      .select(['companies.name as company_name', 'accounts.email as email'])
+      .where('accounts.closed_at', 'is', null);
+  }
+
+  async memberById(id: number): Promise<MemberView | undefined> {
+    return (await this.memberViews().where('members.id', '=', id).executeTakeFirst()) as MemberView | undefined;
+  }
+
+  async membersOfAccount(accountId: number): Promise<MemberView[]> {
+    return (await this.memberViews().where('members.account_id', '=', accountId).orderBy('members.id').execute()) as MemberView[];
+  }
+
+  /** Closure: the names an account carries as administrator or member go with it. */
+  async erasePersonas(accountId: number): Promise<void> {
+    await this.db.updateTable('administrators').set({ name: '' }).where('account_id', '=', accountId).execute();
+    await this.db.updateTable('members').set({ first_name: '', last_name: '' }).where('account_id', '=', accountId).execute();
+  }
+
+  // ---- applications (BookingBug) --------------------------------------------------------------
+
+  async insertApplication(row: Omit<ApplicationRow, 'id'>): Promise<number> {
+    return mapErrors('application', async () => {
+      const r = await this.db.insertInto('applications').values(row).returning('id').executeTakeFirstOrThrow();
+      return Number(r.id);
+    });
+  }
+
+  async applicationByAppId(appId: string): Promise<ApplicationRow | undefined> {
+    return (await this.db.selectFrom('applications').selectAll().where('app_id', '=', appId).executeTakeFirst()) as ApplicationRow | undefined;
+  }
+
+  async applications(companyId?: number): Promise<ApplicationRow[]> {
+    let q = this.db.selectFrom('applications').selectAll();
+    if (companyId !== undefined) q = q.where('company_id', '=', companyId);
+    return (await q.orderBy('id').execute()) as ApplicationRow[];
+  }
+
+  async revokeApplication(appId: string, now: number): Promise<boolean> {
+    const r = await this.db.updateTable('applications').set({ revoked_at: now }).where('app_id', '=', appId).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  // ---- company sessions (BookingBug Auth-Tokens) ----------------------------------------------
+
+  async insertCompanySession(row: CompanySessionRow): Promise<void> {
+    await this.db.insertInto('company_sessions').values(row).execute();
+  }
+
+  async companySession(sessionId: number): Promise<CompanySessionRow | undefined> {
+    return this.db.selectFrom('company_sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+  }
+
+  async moveCompanySession(sessionId: number, companyId: number): Promise<void> {
+    await this.db.updateTable('company_sessions').set({ company_id: companyId }).where('session_id', '=', sessionId).execute();
   }
 
   // ---- mail outbox ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // security.md "Secrets at rest": after a scripted run that creates every kind of secret (passwords, API
-// tokens, accounts and v8 session tokens, the signed cookie, reset codes, and a wrong guess), a scan of the
+// tokens, accounts and v8 session tokens, the signed cookie, reset codes, a wrong guess, and the BookingBug
+// App-Key, administrator and member Auth-Tokens and a BookingBug reset code), a scan of the
 // whole database finds none of them in plain text. SQLite: the raw bytes of the database file, its -wal and
 // -shm files (and everything else in the data folder), while running and after shutdown. PostgreSQL: every
 // row of every table as text, and a pg_dump of the database when pg_dump is installed.
@@ -10,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { admin, application, bb, company, login as bbLogin, member } from '../helpers/bookingbug.js';
 import { request, type Response } from '../helpers/http.js';
 import { BACKEND, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../helpers/server.js';
 import { resetCodeIn, startSmtp, type SmtpProcess } from '../helpers/smtp.js';
@@ -186,6 +188,24 @@ describe('no secret is stored in plain text', () => {
     keep('api_token after the reset', (fresh.json as { api_token: string }).api_token);
     assert.equal((await request(url, '/api/password_reset', { method: 'POST', json: { email } })).status, 200);
     keep('pending reset code', resetCodeIn(await smtp.waitFor(email)));
+
+    // BookingBug: an App-Key, administrator and member Auth-Tokens (one logged out), a reset code.
+    const root = await company(server, 'At rest');
+    const app = await application(server, root);
+    keep('App-Key', app.appKey ?? '');
+    const bbEmail = uniqueEmail('at-rest-bb');
+    const bbPassword = keep('BookingBug administrator password', `bb-${randomBytes(6).toString('hex')}-Pw`);
+    await admin(server, root, bbEmail, { password: bbPassword });
+    const adminToken = keep('administrator Auth-Token', (await bbLogin(server, app, '/login/admin', { email: bbEmail, password: bbPassword }, 'multipart')).auth_token);
+    assert.equal((await bb(server, `/admin/${root}/company`, { app, token: adminToken })).status, 200);
+    const loggedOut = keep('logged-out Auth-Token', (await bbLogin(server, app, '/login', { email: bbEmail, password: bbPassword }, 'form')).auth_token);
+    assert.equal((await bb(server, '/logout', { method: 'DELETE', app, token: loggedOut })).status, 200);
+    const memberEmail = uniqueEmail('at-rest-member');
+    const memberPassword = keep('member password', `mb-${randomBytes(6).toString('hex')}-Pw`);
+    await member(server, root, memberEmail, memberPassword);
+    keep('member Auth-Token', (await bbLogin(server, app, `/login/member/${root}`, { email: memberEmail, password: memberPassword })).auth_token);
+    assert.equal((await bb(server, '/login/admin/reset_password_email', { app, body: { email: bbEmail } })).status, 200);
+    keep('BookingBug reset code', resetCodeIn(await smtp.waitFor(bbEmail)));
 
     assert.equal(new Set(secrets.map((s) => s.value)).size, secrets.length, 'every secret is distinct');
   });

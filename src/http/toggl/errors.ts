@@ -67,6 +67,9 @@ export function toTogglError(err: unknown, req: FastifyRequest): { error: TogglE
       email_taken: 400,
       reset_code_invalid: 400,
       not_found: 404,
+      invalid_application: 401,
+      forbidden: 403,
+      company_not_found: 404,
     }[err.code];
     return { error: new TogglError(status, messages[0] ?? err.message, headers), messages };
   }

@@ -1,0 +1,217 @@
+// The operator's commands for the BookingBug dialect: companies, administrators, members and applications,
+// written through the core on the same DATABASE_URL as the server. `--json` prints one JSON object on stdout;
+// every mistake is a message on stderr and a non-zero exit, with nothing written.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig } from '../config.js';
+import type { RequestContext } from '../core/context.js';
+import { CoreError } from '../core/errors.js';
+import { createCore, type Core } from '../core/index.js';
+import { loadSecrets } from '../core/keys.js';
+import { isRole, ROLES } from '../core/companies.js';
+import { developmentTransport } from '../mail/transports.js';
+import { openStore } from '../server.js';
+
+export const OPERATOR_USAGE = `  company create --name NAME [--parent ID]
+  admin create   --company ID --email EMAIL (--password PASSWORD | --password-stdin) --name NAME
+                 [--role ${ROLES.join('|')}]
+  member create  --company ID --email EMAIL (--password PASSWORD | --password-stdin)
+                 --first-name F --last-name L
+  app create     --company ID --name NAME [--no-key]   (prints app_id and, once, app_key)
+  app revoke     APP_ID
+  app list       [--company ID]
+  Each takes --json to print exactly one JSON object on stdout.`;
+
+/** A mistake in how the command was called: exit 2 with the usage. */
+export class UsageError extends Error {}
+/** A request the core refused (unknown company, bad email, ...): exit 1. */
+export class OperatorError extends Error {}
+
+const CTX: RequestContext = { ip: 'cli', userAgent: 'gatehouse-cli' };
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], options: Options, positionals = 0): { values: Values; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...options, json: { type: 'boolean' } }, allowPositionals: positionals > 0, strict: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (parsed.positionals.length !== positionals) throw new UsageError(`expected ${positionals} argument(s), got ${parsed.positionals.length}`);
+  return { values: parsed.values as Values, positionals: parsed.positionals };
+}
+
+function required(values: Values, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function id(values: Values, name: string, optional: true): number | undefined;
+function id(values: Values, name: string): number;
+function id(values: Values, name: string, optional = false): number | undefined {
+  const v = values[name];
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  if (!/^[1-9][0-9]{0,14}$/.test(v)) throw new UsageError(`--${name} must be a positive whole number, got "${v}"`);
+  return Number(v);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** --password or --password-stdin (at most one); undefined when neither is given. */
+async function password(values: Values): Promise<string | undefined> {
+  const inline = values.password;
+  if (inline !== undefined && values['password-stdin']) throw new UsageError('give --password or --password-stdin, not both');
+  if (values['password-stdin']) {
+    const p = await readStdin();
+    if (p === '') throw new UsageError('--password-stdin read an empty password');
+    return p;
+  }
+  if (typeof inline === 'string' && inline === '') throw new UsageError('--password is empty');
+  return typeof inline === 'string' ? inline : undefined;
+}
+
+interface Output {
+  json: Record<string, unknown>;
+  text: string;
+}
+
+async function withCore<T>(run: (core: Core) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = await openStore(config);
+  const core = createCore({ config, store, secrets: loadSecrets(config.secrets, config.dataDir), mail: developmentTransport(), log: { warn: () => undefined } });
+  try {
+    return await run(core);
+  } catch (err) {
+    if (err instanceof CoreError) throw new OperatorError(err.extra.problems?.map((p) => p.message).join('; ') ?? err.message);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+async function dispatch(noun: string, verb: string | undefined, args: string[]): Promise<{ out: Output; json: boolean }> {
+  const key = `${noun} ${verb ?? ''}`;
+  switch (key) {
+    case 'company create': {
+      const { values } = parse(args, { name: { type: 'string' }, parent: { type: 'string' } });
+      const name = required(values, 'name');
+      const parent = id(values, 'parent', true);
+      const c = await withCore((core) => core.companies.create(name, parent, CTX));
+      return {
+        json: values.json === true,
+        out: { json: { id: c.id, name: c.name, parent_id: c.parent_id }, text: `company ${c.id} created: ${c.name}${c.parent_id === null ? '' : ` (child of ${c.parent_id})`}` },
+      };
+    }
+    case 'admin create': {
+      const { values } = parse(args, {
+        company: { type: 'string' },
+        email: { type: 'string' },
+        password: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        name: { type: 'string' },
+        role: { type: 'string' },
+      });
+      const companyId = id(values, 'company');
+      const email = required(values, 'email');
+      const name = required(values, 'name');
+      const role = typeof values.role === 'string' ? values.role : 'owner';
+      if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${role}"`);
+      const pw = await password(values);
+      const a = await withCore((core) => core.companies.addAdministrator({ companyId, email, password: pw, name, role }, CTX));
+      return {
+        json: values.json === true,
+        out: {
+          json: { id: a.id, company_id: a.company_id, account_id: a.account_id, email: a.email, name: a.name, role: a.role },
+          text: `administrator ${a.id} created: ${a.email} (${a.role}) of company ${a.company_id}`,
+        },
+      };
+    }
+    case 'member create': {
+      const { values } = parse(args, {
+        company: { type: 'string' },
+        email: { type: 'string' },
+        password: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        'first-name': { type: 'string' },
+        'last-name': { type: 'string' },
+      });
+      const companyId = id(values, 'company');
+      const email = required(values, 'email');
+      const firstName = required(values, 'first-name');
+      const lastName = required(values, 'last-name');
+      const pw = await password(values);
+      const m = await withCore((core) => core.companies.addMember({ companyId, email, password: pw, firstName, lastName }, CTX));
+      return {
+        json: values.json === true,
+        out: {
+          json: { id: m.id, company_id: m.company_id, account_id: m.account_id, email: m.email, first_name: m.first_name, last_name: m.last_name },
+          text: `member ${m.id} created: ${m.email} of company ${m.company_id}`,
+        },
+      };
+    }
+    case 'app create': {
+      const { values } = parse(args, { company: { type: 'string' }, name: { type: 'string' }, 'no-key': { type: 'boolean' } });
+      const companyId = id(values, 'company');
+      const name = required(values, 'name');
+      const a = await withCore((core) => core.applications.create(companyId, name, values['no-key'] !== true, CTX));
+      return {
+        json: values.json === true,
+        out: {
+          json: { app_id: a.appId, app_key: a.appKey ?? null, name: a.name, company_id: a.companyId },
+          text: [`application created for company ${a.companyId}: ${a.name}`, `App-Id:  ${a.appId}`, a.appKey ? `App-Key: ${a.appKey}   (shown only now; it is stored as a digest)` : 'App-Key: none (--no-key)'].join('\n'),
+        },
+      };
+    }
+    case 'app revoke': {
+      const { values, positionals } = parse(args, {}, 1);
+      const appId = positionals[0] as string;
+      const revoked = await withCore((core) => core.applications.revoke(appId, CTX));
+      if (!revoked) throw new OperatorError(`no live application with App-Id "${appId}"`);
+      return { json: values.json === true, out: { json: { app_id: appId, revoked: true }, text: `application ${appId} revoked` } };
+    }
+    case 'app list': {
+      const { values } = parse(args, { company: { type: 'string' } });
+      const companyId = id(values, 'company', true);
+      const apps = await withCore((core) => core.applications.list(companyId));
+      const rows = apps.map((a) => ({
+        app_id: a.appId,
+        name: a.name,
+        company_id: a.companyId,
+        has_key: a.hasKey,
+        created_at: new Date(a.createdAt).toISOString(),
+        revoked_at: a.revokedAt === null ? null : new Date(a.revokedAt).toISOString(),
+      }));
+      const text = rows.length === 0 ? 'no applications' : rows.map((r) => `${r.app_id}  company ${r.company_id}  ${r.has_key ? 'key' : 'no key'}  ${r.revoked_at ? 'REVOKED' : 'live'}  ${r.name}`).join('\n');
+      return { json: values.json === true, out: { json: { applications: rows }, text } };
+    }
+    default:
+      throw new UsageError(`unknown command "gatehouse ${key.trim()}"`);
+  }
+}
+
+/** Runs one operator command; returns the exit code. */
+export async function runOperator(noun: string, rest: string[]): Promise<number> {
+  const [verb, ...args] = rest;
+  try {
+    const { out, json } = await dispatch(noun, verb, args);
+    console.log(json ? JSON.stringify(out.json) : out.text);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`gatehouse ${noun}: ${err.message}\n\nusage:\n${OPERATOR_USAGE}`);
+      return 2;
+    }
+    if (err instanceof OperatorError) {
+      console.error(`gatehouse ${noun}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,86 @@
+// Applications: the App-Id (public) and optional App-Key (secret, 128 bits, shown once, stored only as an
+// HMAC digest and compared in constant time) that every BookingBug request names, and the company they serve.
+import type { ApplicationRow } from '../store/store.js';
+import type { RequestContext } from './context.js';
+import { randomHex, safeEqual } from './crypto.js';
+import type { CoreDeps } from './deps.js';
+import { CoreError, invalidInput } from './errors.js';
+import { companyNotFound } from './companies.js';
+import { validFullname } from './validate.js';
+
+export interface ApplicationView {
+  appId: string;
+  name: string;
+  companyId: number;
+  hasKey: boolean;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface CreatedApplication extends ApplicationView {
+  /** The App-Key in plain text: shown once, never stored. */
+  appKey: string | undefined;
+}
+
+const APP_ID = /^[0-9a-f]{16}$/;
+const APP_KEY_MAX = 256;
+
+export const invalidApplication = () => new CoreError('invalid_application', 'Invalid App-Id or App-Key');
+
+export function applicationView(a: ApplicationRow): ApplicationView {
+  return { appId: a.app_id, name: a.name, companyId: a.company_id, hasKey: a.key_digest !== null, createdAt: a.created_at, revokedAt: a.revoked_at };
+}
+
+export class Applications {
+  constructor(private readonly d: CoreDeps) {}
+
+  async create(companyId: number, name: string, withKey: boolean, ctx: RequestContext): Promise<CreatedApplication> {
+    const { store, keyring, clock, audit } = this.d;
+    if (!validFullname(name)) throw invalidInput([{ field: 'name', message: 'Invalid name' }]);
+    const appKey = withKey ? randomHex(16) : undefined;
+    const row = {
+      app_id: randomHex(8),
+      key_digest: appKey === undefined ? null : keyring.digest('app-key', appKey),
+      company_id: companyId,
+      name: name.trim(),
+      created_at: clock.now(),
+      revoked_at: null,
+    };
+    const id = await store.transaction(async (tx) => {
+      if (!(await tx.companyById(companyId))) throw companyNotFound();
+      const id = await tx.insertApplication(row);
+      await audit.record(tx, 'application.create', null, ctx, { application: row.app_id, company: companyId, key: withKey });
+      return id;
+    });
+    return { ...applicationView({ id, ...row }), appKey };
+  }
+
+  async revoke(appId: string, ctx: RequestContext): Promise<boolean> {
+    const { store, clock, audit } = this.d;
+    return store.transaction(async (tx) => {
+      const revoked = await tx.revokeApplication(appId, clock.now());
+      if (revoked) await audit.record(tx, 'application.revoke', null, ctx, { application: appId });
+      return revoked;
+    });
+  }
+
+  async list(companyId?: number): Promise<ApplicationView[]> {
+    return (await this.d.store.applications(companyId)).map(applicationView);
+  }
+
+  /** The live application named by App-Id whose App-Key (when it has one) matches; throws otherwise. */
+  async check(appId: string | undefined, appKey: string | undefined): Promise<ApplicationRow> {
+    if (appId === undefined || !APP_ID.test(appId)) throw invalidApplication();
+    const app = await this.d.store.applicationByAppId(appId);
+    if (!app || app.revoked_at !== null) throw invalidApplication();
+    if (app.key_digest !== null) {
+      if (appKey === undefined || appKey.length === 0 || appKey.length > APP_KEY_MAX) throw invalidApplication();
+      const digests = this.d.keyring.digests('app-key', appKey);
+      // Every candidate is compared, so the time does not depend on which key matched.
+      let ok = false;
+      for (const d of digests) ok = safeEqual(d, app.key_digest) || ok;
+      if (!ok) throw invalidApplication();
+    }
+    return app;
+  }
+}

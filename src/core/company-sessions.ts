@@ -1,0 +1,201 @@
+// BookingBug logins and Auth-Tokens: who may log into which company of an application's tree, and the
+// tokens that result. A token is a row of sessions (kind bb-admin or bb-member, 128 random bits, digest
+// only) bound to its application, the company it acts in and the administrator or member record; so
+// logout, password change, reset and closure kill it through the same paths as every other session.
+import type { AccountRow, AdministratorView, ApplicationRow, CompanyRow, CompanySessionRow, MemberView, SessionRow } from '../store/store.js';
+import type { Authenticator } from './auth.js';
+import type { Companies } from './companies.js';
+import type { RequestContext } from './context.js';
+import type { CoreDeps } from './deps.js';
+import { CoreError, invalidCredentials } from './errors.js';
+import type { SessionKind } from './sessions.js';
+
+export const invalidEmailOrPassword = () => invalidCredentials();
+export const forbidden = () => new CoreError('forbidden', 'Forbidden');
+
+/** Which logins a route allows, and into which company (undefined: find it from the account's records). */
+export interface LoginScope {
+  as: 'any' | 'administrator' | 'member';
+  companyId?: number | undefined;
+}
+
+export interface AdminCandidate {
+  administrator: AdministratorView;
+  /** The company the login would act in (the record's, or a descendant it was asked for). */
+  company: CompanyRow;
+}
+
+export type Persona = { kind: 'administrator'; administrator: AdministratorView } | { kind: 'member'; member: MemberView };
+
+export interface CompanySession {
+  session: SessionRow;
+  binding: CompanySessionRow;
+  account: AccountRow;
+  company: CompanyRow;
+  persona: Persona;
+}
+
+export type LoginResult =
+  | { kind: 'session'; token: string; session: CompanySession }
+  /** Several companies fit and none was named: the client must pick one and log in again. */
+  | { kind: 'choose'; account: AccountRow; candidates: AdminCandidate[] };
+
+export class CompanyLogins {
+  constructor(
+    private readonly d: CoreDeps,
+    private readonly companies: Companies,
+    private readonly auth: Authenticator,
+  ) {}
+
+  /** The company a route names, checked against the application's tree: 404 unknown, 403 outside. */
+  async companyForApp(app: ApplicationRow, companyId: number): Promise<CompanyRow> {
+    const company = await this.companies.byId(companyId);
+    if (!company) throw new CoreError('company_not_found', 'Company not found');
+    if (!(await this.companies.within(company.id, app.company_id))) throw forbidden();
+    return company;
+  }
+
+  async login(app: ApplicationRow, email: string, password: string, scope: LoginScope, ctx: RequestContext): Promise<LoginResult> {
+    const target = scope.companyId === undefined ? undefined : await this.companyForApp(app, scope.companyId);
+    // An account with no place here fails like an unknown email (same work, same count, same answer).
+    const { account } = await this.auth.password(email, password, ctx, {
+      cache: false,
+      eligible: (a) => this.mayLogIn(app, a.id, scope),
+    });
+
+    let persona: Persona | undefined;
+    let company: CompanyRow | undefined = target;
+    if (scope.as !== 'member') {
+      const candidates = await this.adminCandidates(app, account.id, target);
+      if (candidates.length > 1) return { kind: 'choose', account, candidates };
+      const only = candidates[0];
+      if (only) {
+        persona = { kind: 'administrator', administrator: only.administrator };
+        company = only.company;
+      }
+    }
+    if (!persona && scope.as !== 'administrator') {
+      const member = await this.memberCandidate(app, account.id, target);
+      if (member) {
+        persona = { kind: 'member', member };
+        company = target ?? (await this.companies.byId(member.company_id));
+      }
+    }
+    // Only when the records changed between the eligibility check and now.
+    if (!persona || !company) throw invalidEmailOrPassword();
+    return this.open(app, account, company, persona);
+  }
+
+  /** Could this account log in here (in the scope's company, or anywhere in the application's tree)? */
+  async mayLogIn(app: ApplicationRow, accountId: number, scope: LoginScope): Promise<boolean> {
+    const target = scope.companyId === undefined ? undefined : await this.companies.byId(scope.companyId);
+    if (scope.companyId !== undefined && !target) return false;
+    if (scope.as !== 'member' && (await this.adminCandidates(app, accountId, target)).length > 0) return true;
+    return scope.as !== 'administrator' && (await this.memberCandidate(app, accountId, target)) !== undefined;
+  }
+
+  /**
+   * Administrator records of the account that can log into the application's tree. With a target company:
+   * the nearest record at it or an ancestor. Without: one per company, the record's own when it lies in the
+   * application's tree, or the application's company when the record is at one of its ancestors.
+   */
+  private async adminCandidates(app: ApplicationRow, accountId: number, target: CompanyRow | undefined): Promise<AdminCandidate[]> {
+    const records = await this.d.store.administratorsOfAccount(accountId);
+    if (records.length === 0) return [];
+    if (target) {
+      const chain = await this.companies.chain(target.id);
+      const nearest = records
+        .filter((r) => chain.includes(r.company_id))
+        .sort((a, b) => chain.indexOf(a.company_id) - chain.indexOf(b.company_id))[0];
+      return nearest ? [{ administrator: nearest, company: target }] : [];
+    }
+    const appChain = await this.companies.chain(app.company_id);
+    const byCompany = new Map<number, AdminCandidate>();
+    for (const r of records) {
+      let companyId: number | undefined;
+      if ((await this.companies.chain(r.company_id)).includes(app.company_id)) companyId = r.company_id;
+      else if (appChain.includes(r.company_id)) companyId = app.company_id;
+      if (companyId === undefined || byCompany.has(companyId)) continue;
+      const company = await this.companies.byId(companyId);
+      if (company) byCompany.set(companyId, { administrator: r, company });
+    }
+    return [...byCompany.values()];
+  }
+
+  /** The member record at the target company, or without one the account's first member record in the tree. */
+  private async memberCandidate(app: ApplicationRow, accountId: number, target: CompanyRow | undefined): Promise<MemberView | undefined> {
+    const records = await this.d.store.membersOfAccount(accountId);
+    if (target) return records.find((m) => m.company_id === target.id);
+    for (const m of records) if ((await this.companies.chain(m.company_id)).includes(app.company_id)) return m;
+    return undefined;
+  }
+
+  private async open(app: ApplicationRow, account: AccountRow, company: CompanyRow, persona: Persona): Promise<LoginResult> {
+    const { store, sessions, config } = this.d;
+    const kind: SessionKind = persona.kind === 'administrator' ? 'bb-admin' : 'bb-member';
+    const { token, id } = await store.transaction(async (tx) => {
+      const issued = await sessions.create(tx, account.id, kind, config.sessions.authToken, 16);
+      await tx.insertCompanySession({
+        session_id: issued.id,
+        application_id: app.id,
+        company_id: company.id,
+        administrator_id: persona.kind === 'administrator' ? persona.administrator.id : null,
+        member_id: persona.kind === 'member' ? persona.member.id : null,
+      });
+      return issued;
+    });
+    const live = await this.check(app, token);
+    if (!live || live.session.id !== id) throw new Error('new Auth-Token did not check');
+    return { kind: 'session', token, session: live };
+  }
+
+  /** The live session of an Auth-Token used with this application; undefined when unknown, dead or another app's. */
+  async check(app: ApplicationRow, token: string): Promise<CompanySession | undefined> {
+    if (!/^[A-Za-z0-9_-]{22}$/.test(token)) return undefined;
+    const live = await this.d.sessions.check(this.d.store, token, ['bb-admin', 'bb-member']);
+    if (!live) return undefined;
+    const binding = await this.d.store.companySession(live.session.id);
+    if (!binding || binding.application_id !== app.id) return undefined;
+    const company = await this.companies.byId(binding.company_id);
+    if (!company) return undefined;
+    if (binding.administrator_id !== null) {
+      const administrator = await this.d.store.administratorById(binding.administrator_id);
+      if (!administrator || administrator.account_id !== live.account.id) return undefined;
+      return { ...live, binding, company, persona: { kind: 'administrator', administrator } };
+    }
+    if (binding.member_id !== null) {
+      const member = await this.d.store.memberById(binding.member_id);
+      if (!member || member.account_id !== live.account.id) return undefined;
+      return { ...live, binding, company, persona: { kind: 'member', member } };
+    }
+    return undefined;
+  }
+
+  /** May this session act in `companyId`: its own company or a descendant. Throws 404/403 otherwise. */
+  async actIn(s: CompanySession, companyId: number): Promise<CompanyRow> {
+    const company = await this.companies.byId(companyId);
+    if (!company) throw new CoreError('company_not_found', 'Company not found');
+    if (!(await this.companies.within(company.id, s.company.id))) throw forbidden();
+    return company;
+  }
+
+  /**
+   * Moves an administrator session to another company: one the administrator record may act in (its own
+   * company or a descendant) that lies in the application's tree. The token stays the same.
+   */
+  async switchCompany(app: ApplicationRow, s: CompanySession, companyId: number, ctx: RequestContext): Promise<CompanySession> {
+    if (s.persona.kind !== 'administrator') throw forbidden();
+    const company = await this.companyForApp(app, companyId);
+    if (!(await this.companies.within(company.id, s.persona.administrator.company_id))) throw forbidden();
+    await this.d.store.transaction(async (tx) => {
+      await tx.moveCompanySession(s.session.id, company.id);
+      await this.d.audit.record(tx, 'session.switch_company', s.account.id, ctx, { company: company.id });
+    });
+    return { ...s, company, binding: { ...s.binding, company_id: company.id } };
+  }
+
+  async logout(s: CompanySession, ctx: RequestContext): Promise<void> {
+    const ended = await this.d.store.revokeSession(s.session.id, this.d.clock.now());
+    if (ended) await this.d.audit.record(this.d.store, 'logout', s.account.id, ctx, { kind: s.session.kind });
+  }
+}

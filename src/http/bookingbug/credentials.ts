@@ -1,0 +1,55 @@
+// Who is calling a BookingBug route, checked in onRequest before the body is read: every /api/v1 request
+// names a live application (App-Id, and App-Key when it has one); routes that declare `config.bb` also need
+// a live Auth-Token issued to that application (an administrator's for 'admin').
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CompanySession } from '../../core/company-sessions.js';
+import type { Core } from '../../core/index.js';
+import type { ApplicationRow } from '../../store/store.js';
+import { ERRORS } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which Auth-Token a BookingBug route needs: an administrator's, or any (administrator or member). */
+    bb?: 'admin' | 'session';
+  }
+  interface FastifyRequest {
+    bbApp?: ApplicationRow;
+    bbSession?: CompanySession;
+  }
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v.trim() : undefined;
+}
+
+export function addCredentialsHook(app: FastifyInstance, core: Core): void {
+  app.decorateRequest('bbApp', undefined);
+  app.decorateRequest('bbSession', undefined);
+  app.addHook('onRequest', async (req) => {
+    req.bbApp = await core.applications.check(header(req, 'app-id'), header(req, 'app-key'));
+    const needs = req.routeOptions.config.bb;
+    if (needs === undefined) return;
+    const token = header(req, 'auth-token');
+    const session = token ? await core.companyLogins.check(req.bbApp, token) : undefined;
+    if (!session || (needs === 'admin' && session.persona.kind !== 'administrator')) throw ERRORS.unauthorized();
+    req.bbSession = session;
+  });
+}
+
+/** The application of this request (set by the onRequest hook). */
+export function application(req: FastifyRequest): ApplicationRow {
+  if (!req.bbApp) throw new Error('BookingBug route ran without an application check');
+  return req.bbApp;
+}
+
+/** The Auth-Token session of a route that declared `config.bb`. */
+export function session(req: FastifyRequest): CompanySession {
+  if (!req.bbSession) throw new Error('route has no config.bb but asked for its session');
+  return req.bbSession;
+}
+
+/** The Auth-Token as sent (a re-rendered session shows the caller its own token). */
+export function tokenOf(req: FastifyRequest): string {
+  return header(req, 'auth-token') ?? '';
+}

@@ -1,0 +1,50 @@
+// Password reset for administrators and members (spec bookingbug.md §7): the shared reset-code machinery
+// of the core, mailed through the outbox. A request answers the same whether or not the email is known.
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../core/index.js';
+import { requestContext } from '../context.js';
+import { application } from './credentials.js';
+import { CompanyParams, ResetBody, ResetRequestBody } from './schemas.js';
+
+const SENT = { message: 'If the address belongs to an administrator or member, a password reset code has been sent to it.' };
+const DONE = { message: 'Password has been reset' };
+
+export async function resetRoutes(app: FastifyInstance, core: Core): Promise<void> {
+  // `path` (a client page to link to) is accepted and ignored (ours): a mailed link to a page the request
+  // names would hand the code to whoever sent the request. The link goes to our own reset page.
+  const linkBase = () => (core.config.publicUrlConfigured ? `${core.config.publicUrl}/reset-password/` : undefined);
+
+  app.post<{ Body: ResetRequestBody }>('/login/admin/reset_password_email', { schema: { body: ResetRequestBody } }, async (req) => {
+    const a = application(req);
+    await core.resets.request(req.body.email, requestContext(req), {
+      linkBase: linkBase(),
+      eligible: (account) => core.companyLogins.mayLogIn(a, account.id, { as: 'administrator' }),
+    });
+    return SENT;
+  });
+
+  app.post<{ Params: CompanyParams; Body: ResetRequestBody }>(
+    '/login/:company_id/email_password_reset',
+    { schema: { params: CompanyParams, body: ResetRequestBody } },
+    async (req) => {
+      const a = application(req);
+      const company = await core.companyLogins.companyForApp(a, Number(req.params.company_id));
+      await core.resets.request(req.body.email, requestContext(req), {
+        linkBase: linkBase(),
+        eligible: (account) => core.companyLogins.mayLogIn(a, account.id, { as: 'any', companyId: company.id }),
+      });
+      return SENT;
+    },
+  );
+
+  app.put<{ Body: ResetBody }>('/login/admin/reset_password', { schema: { body: ResetBody } }, async (req) => {
+    await core.resets.completeWithoutSession(req.body.reset_password_token, req.body.password, requestContext(req));
+    return DONE;
+  });
+
+  app.put<{ Params: CompanyParams; Body: ResetBody }>('/login/:company_id/reset_password', { schema: { params: CompanyParams, body: ResetBody } }, async (req) => {
+    await core.companyLogins.companyForApp(application(req), Number(req.params.company_id));
+    await core.resets.completeWithoutSession(req.body.reset_password_token, req.body.password, requestContext(req));
+    return DONE;
+  });
+}

@@ -1,0 +1,70 @@
+// Form bodies for dialects that take them: multipart/form-data (parsed with busboy from the body Fastify has
+// already read within its size limit) and application/x-www-form-urlencoded. Both give a flat object of
+// strings; files, duplicate fields and oversized fields or part counts are refused with a 4xx error.
+import busboy from 'busboy';
+
+export const FORM_LIMITS = { fields: 32, fieldNameSize: 100, fieldSize: 16 * 1024, parts: 32 } as const;
+
+export class BadForm extends Error {
+  constructor(
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+  }
+  readonly code = 'GATEHOUSE_BAD_FORM';
+}
+
+function put(out: Record<string, string>, name: string, value: string): void {
+  if (name === '' || name === '__proto__' || name === 'constructor' || name === 'prototype') throw new BadForm(`Invalid field name: ${name.slice(0, 100)}`);
+  if (Object.prototype.hasOwnProperty.call(out, name)) throw new BadForm(`Duplicate field: ${name}`);
+  out[name] = value;
+}
+
+export function parseMultipart(contentType: string, body: Buffer): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: { 'content-type': contentType }, limits: { ...FORM_LIMITS, files: 0 }, defParamCharset: 'utf8' });
+    } catch {
+      reject(new BadForm('Malformed multipart body: missing or invalid boundary'));
+      return;
+    }
+    const out: Record<string, string> = {};
+    let failed: BadForm | undefined;
+    const fail = (err: BadForm) => {
+      failed ??= err;
+    };
+    bb.on('field', (name, value, info) => {
+      if (info.nameTruncated) return fail(new BadForm('Field name is too long', 413));
+      if (info.valueTruncated) return fail(new BadForm(`Field ${name.slice(0, 100)} is too large (at most ${FORM_LIMITS.fieldSize} bytes)`, 413));
+      try {
+        put(out, name, value);
+      } catch (err) {
+        fail(err as BadForm);
+      }
+    });
+    bb.on('file', (_name, stream) => {
+      stream.resume();
+      fail(new BadForm('File uploads are not accepted'));
+    });
+    bb.on('filesLimit', () => fail(new BadForm('File uploads are not accepted')));
+    bb.on('fieldsLimit', () => fail(new BadForm(`Too many fields (at most ${FORM_LIMITS.fields})`, 413)));
+    bb.on('partsLimit', () => fail(new BadForm(`Too many parts (at most ${FORM_LIMITS.parts})`, 413)));
+    bb.on('error', () => reject(failed ?? new BadForm('Malformed multipart body')));
+    bb.on('close', () => (failed ? reject(failed) : resolve(out)));
+    bb.end(body);
+  });
+}
+
+export function parseUrlEncoded(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let count = 0;
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (++count > FORM_LIMITS.fields) throw new BadForm(`Too many fields (at most ${FORM_LIMITS.fields})`, 413);
+    if (name.length > FORM_LIMITS.fieldNameSize) throw new BadForm('Field name is too long', 413);
+    if (Buffer.byteLength(value) > FORM_LIMITS.fieldSize) throw new BadForm(`Field ${name} is too large (at most ${FORM_LIMITS.fieldSize} bytes)`, 413);
+    put(out, name, value);
+  }
+  return out;
+}

@@ -1,0 +1,170 @@
+// The operator CLI (`gatehouse company|admin|member|app ...`) as an operator runs it: a real process on the
+// same DATABASE_URL and secret as a running server. --json prints exactly one JSON object; mistakes print a
+// message on stderr, exit non-zero and write nothing; what it creates works over HTTP at once.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { emailKey } from '../../src/core/validate.js';
+import { startServer, type Running } from '../../src/server.js';
+import { bb, type App } from '../helpers/bookingbug.js';
+import { GOOD_PASSWORD, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'gatehouse.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('gatehouse operator commands', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let running: Running;
+  let server: TestServer;
+
+  function gatehouse(args: string[], stdin?: string): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(stdin ?? '');
+    });
+  }
+
+  /** Runs a command with --json; asserts success and exactly one JSON object on stdout. */
+  async function json(args: string[], stdin?: string): Promise<Record<string, unknown>> {
+    const r = await gatehouse([...args, '--json'], stdin);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, `one line on stdout: ${r.stdout}`);
+    const value = JSON.parse(lines[0] ?? '') as unknown;
+    assert.ok(value !== null && typeof value === 'object' && !Array.isArray(value), 'a JSON object');
+    return value as Record<string, unknown>;
+  }
+
+  async function refused(args: string[], code: number, message: RegExp, stdin?: string): Promise<void> {
+    const r = await gatehouse(args, stdin);
+    assert.equal(r.code, code, `${args.join(' ')}: exit ${r.code}, stderr ${r.stderr}`);
+    assert.equal(r.stdout, '', 'nothing on stdout');
+    assert.match(r.stderr, message);
+  }
+
+  before(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-cli-'));
+    env = testEnv(dataDir);
+    const config = loadConfig(env, dataDir);
+    running = await startServer(config, { logLevel: 'silent' });
+    server = { ...running, config, dataDir, stop: () => running.close() };
+  });
+  after(async () => {
+    await running.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a company tree, an administrator, a member and an application that log in over HTTP', async () => {
+    const parent = await json(['company', 'create', '--name', 'CLI Parent']);
+    assert.equal(typeof parent.id, 'number');
+    assert.deepEqual(parent, { id: parent.id, name: 'CLI Parent', parent_id: null });
+    const child = await json(['company', 'create', '--name', 'CLI Child', '--parent', String(parent.id)]);
+    assert.equal(child.parent_id, parent.id);
+
+    const email = uniqueEmail('cli-admin');
+    const adm = await json(['admin', 'create', '--company', String(parent.id), '--email', email, '--password', GOOD_PASSWORD, '--name', 'Cli Admin', '--role', 'admin']);
+    assert.equal(adm.email, email);
+    assert.equal(adm.role, 'admin');
+    assert.equal(adm.company_id, parent.id);
+    assert.ok(!JSON.stringify(adm).includes(GOOD_PASSWORD), 'the password is not printed');
+
+    const memberEmail = uniqueEmail('cli-member');
+    const mem = await json(['member', 'create', '--company', String(child.id), '--email', memberEmail, '--password-stdin', '--first-name', 'Mo', '--last-name', 'Ember'], `${GOOD_PASSWORD}\n`);
+    assert.equal(mem.first_name, 'Mo');
+
+    const created = await json(['app', 'create', '--company', String(parent.id), '--name', 'CLI app']);
+    assert.match(String(created.app_id), /^[0-9a-f]{16}$/);
+    assert.match(String(created.app_key), /^[0-9a-f]{32}$/, '128-bit App-Key');
+    const app: App = { appId: String(created.app_id), appKey: String(created.app_key) };
+    const keyless = await json(['app', 'create', '--company', String(child.id), '--name', 'Keyless', '--no-key']);
+    assert.equal(keyless.app_key, null);
+
+    const login = await bb(server, `/login/admin/${child.id}`, { app, body: { email, password: GOOD_PASSWORD } });
+    assert.equal(login.status, 200, login.text);
+    assert.equal((login.json as { role: string }).role, 'admin');
+    const m = await bb(server, `/login/member/${child.id}`, { app: { appId: String(keyless.app_id), appKey: undefined }, body: { email: memberEmail, password: GOOD_PASSWORD } });
+    assert.equal(m.status, 200, m.text);
+
+    const listed = await json(['app', 'list', '--company', String(parent.id)]);
+    const apps = listed.applications as Array<Record<string, unknown>>;
+    assert.deepEqual(apps.map((a) => a.app_id), [created.app_id]);
+    assert.equal(apps[0]?.has_key, true);
+    assert.ok(!JSON.stringify(listed).includes(String(created.app_key)), 'the key is shown only once');
+    const all = await json(['app', 'list']);
+    assert.ok((all.applications as unknown[]).length >= 2);
+
+    const revoked = await json(['app', 'revoke', String(created.app_id)]);
+    assert.deepEqual(revoked, { app_id: created.app_id, revoked: true });
+    const after = await bb(server, `/login/admin/${child.id}`, { app, body: { email, password: GOOD_PASSWORD } });
+    assert.equal(after.status, 401);
+    assert.deepEqual(after.json, { error: 'Invalid App-Id or App-Key' });
+    await refused(['app', 'revoke', String(created.app_id)], 1, /no live application/);
+    const relisted = await json(['app', 'list', '--company', String(parent.id)]);
+    assert.notEqual((relisted.applications as Array<Record<string, unknown>>)[0]?.revoked_at, null);
+  });
+
+  it('without --json prints readable lines, the App-Key once', async () => {
+    const r = await gatehouse(['company', 'create', '--name', 'Plain']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^company \d+ created: Plain\n$/);
+    const id = /company (\d+)/.exec(r.stdout)?.[1] ?? '';
+    const app = await gatehouse(['app', 'create', '--company', id, '--name', 'Plain app']);
+    assert.equal(app.code, 0, app.stderr);
+    assert.match(app.stdout, /App-Id: +[0-9a-f]{16}\nApp-Key: [0-9a-f]{32} /);
+  });
+
+  it('an existing account is attached: the password may be left out, and must match when given', async () => {
+    const c = await json(['company', 'create', '--name', 'Attach']);
+    const other = await json(['company', 'create', '--name', 'Attach 2']);
+    const email = uniqueEmail('cli-attach');
+    const first = await json(['admin', 'create', '--company', String(c.id), '--email', email, '--password', GOOD_PASSWORD, '--name', 'Ada']);
+    const second = await json(['admin', 'create', '--company', String(other.id), '--email', email.toUpperCase(), '--name', 'Ada']);
+    assert.equal(second.account_id, first.account_id, 'one person, one account');
+    await refused(['member', 'create', '--company', String(c.id), '--email', email, '--password', 'not-the-right-one-9', '--first-name', 'A', '--last-name', 'B'], 1, /does not match/);
+    await refused(['admin', 'create', '--company', String(c.id), '--email', email, '--name', 'Ada'], 1, /already an administrator of company/);
+    const account = await server.core.store.accountByEmailKey(emailKey(email));
+    assert.ok(account);
+    assert.equal((await server.core.store.administratorsOfAccount(account.id)).length, 2);
+    assert.equal((await server.core.store.membersOfAccount(account.id)).length, 0, 'the refused member was not written');
+  });
+
+  it('wrong or missing arguments: a message on stderr, a non-zero exit, nothing written', async () => {
+    const c = await json(['company', 'create', '--name', 'Errors']);
+    const id = String(c.id);
+    await refused(['company', 'create'], 2, /--name is required/);
+    await refused(['company', 'create', '--name', 'X', '--parent', 'abc'], 2, /--parent must be a positive whole number/);
+    await refused(['company', 'create', '--name', 'X', '--parent', '987654321'], 1, /Company not found/);
+    await refused(['company', 'create', '--name', 'X', '--bogus'], 2, /Unknown option '--bogus'/);
+    await refused(['company', 'delete'], 2, /unknown command "gatehouse company delete"/);
+    await refused(['app', 'create', '--company', id], 2, /--name is required/);
+    await refused(['app', 'create', '--company', '987654321', '--name', 'x'], 1, /Company not found/);
+    await refused(['app', 'revoke'], 2, /expected 1 argument/);
+    await refused(['admin', 'create', '--company', id, '--email', uniqueEmail('x'), '--password', GOOD_PASSWORD, '--name', 'X', '--role', 'king'], 2, /--role must be one of owner, admin, user, callcentre/);
+    await refused(['admin', 'create', '--company', id, '--email', uniqueEmail('x'), '--password', 'a', '--password-stdin', '--name', 'X'], 2, /not both/, 'b\n');
+
+    const nobody = [uniqueEmail('cli-weak'), uniqueEmail('cli-nocompany'), uniqueEmail('cli-nopass'), 'not-an-email'];
+    await refused(['admin', 'create', '--company', id, '--email', nobody[0] ?? '', '--password', 'short', '--name', 'W'], 1, /at least 8 characters/);
+    await refused(['admin', 'create', '--company', '987654321', '--email', nobody[1] ?? '', '--password', GOOD_PASSWORD, '--name', 'W'], 1, /Company not found/);
+    await refused(['member', 'create', '--company', id, '--email', nobody[2] ?? '', '--first-name', 'A', '--last-name', 'B'], 1, /password is required/);
+    await refused(['member', 'create', '--company', id, '--email', nobody[3] ?? '', '--password', GOOD_PASSWORD, '--first-name', 'A', '--last-name', 'B'], 1, /Invalid email/);
+    for (const email of nobody) assert.equal(await server.core.store.accountByEmailKey(emailKey(email)), undefined, `no account was created for ${email}`);
+    assert.deepEqual((await json(['app', 'list', '--company', id])).applications, [], 'no application was created');
+  });
+});
