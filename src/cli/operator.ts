@@ -26,7 +26,7 @@ export class UsageError extends Error {}
 /** A request the core refused (unknown company, bad email, ...): exit 1. */
 export class OperatorError extends Error {}
 
-const CTX: RequestContext = { ip: 'cli', userAgent: 'gatehouse-cli' };
+const CTX: RequestContext = { ip: 'cli', userAgent: 'gatehouse-cli', operator: true };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values = Record<string, string | boolean | undefined>;

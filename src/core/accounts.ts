@@ -62,7 +62,7 @@ export class Accounts {
     if (!validBeginningOfWeek(beginningOfWeek)) problems.push({ field: 'beginning_of_week', message: MESSAGES.beginningOfWeek });
     if (problems.length > 0) throw invalidInput(problems);
 
-    await this.d.limits.take(store, [['signup-address', ctx.ip]]);
+    if (ctx.operator !== true) await this.d.limits.take(store, [['signup-address', ctx.ip]]);
     const passwordHash = await hasher.hash(input.password);
     const now = clock.now();
     const { patch } = this.newApiToken();

@@ -3,6 +3,8 @@
 export interface RequestContext {
   ip: string;
   userAgent: string | undefined;
+  /** The operator's own command line: not subject to the per-address limits meant for clients. */
+  operator?: boolean;
 }
 
 export interface Clock {

@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { request, type RequestOptions, type Response } from '../helpers/http.js';
 import { GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { admin, application, bb, company } from '../helpers/bookingbug.js';
 import { resetCodeIn, startSmtp, type SmtpProcess } from '../helpers/smtp.js';
 
 const COOKIE = '__Secure-accounts-session';
@@ -234,5 +235,24 @@ describe('enumeration', () => {
     // An Argon2id verify costs tens of milliseconds; a lookup that skipped it would cost about one.
     const ratio = median(unknownTimes) / median(knownTimes);
     assert.ok(ratio > 0.5 && ratio < 2, `unknown/known median time ratio ${ratio.toFixed(2)} (known ${median(knownTimes).toFixed(1)} ms)`);
+  });
+});
+
+describe('limits in the BookingBug dialect', () => {
+  it('answers an over-limit reset request with 429, Retry-After and {"error"}', async () => {
+    const server = await startTestServer({ RESET_MAIL_PER_EMAIL: '1' });
+    try {
+      const companyId = await company(server, 'Limits');
+      const app = await application(server, companyId);
+      const email = uniqueEmail('bb-limit');
+      await admin(server, companyId, email);
+      const first = await bb(server, '/login/admin/reset_password_email', { app, body: { email } });
+      assert.equal(first.status, 200, first.text);
+      const second = await bb(server, `/login/${companyId}/email_password_reset`, { app, body: { email } });
+      assertLocked(second, 'second reset mail');
+      assert.deepEqual(second.json, { error: 'Too many requests, try again later' });
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { Role } from '../../src/core/companies.js';
 import { request, type Response } from './http.js';
 import { GOOD_PASSWORD, type TestServer } from './server.js';
 
-const CTX = { ip: '127.0.0.1', userAgent: 'test-setup' };
+const CTX = { ip: '127.0.0.1', userAgent: 'test-setup', operator: true };
 
 export interface App {
   appId: string;

@@ -27,6 +27,7 @@ export const ERRORS = {
   tooLarge: () => new BookingBugError(413, 'Request body is too large'),
   unsupportedType: () => new BookingBugError(415, 'Unsupported content type: send application/json, multipart/form-data or application/x-www-form-urlencoded'),
   locked: (retryAfter: number) => new BookingBugError(429, 'Too many failed login attempts, try again later', { 'Retry-After': String(retryAfter) }),
+  rateLimited: (retryAfter: number) => new BookingBugError(429, 'Too many requests, try again later', { 'Retry-After': String(retryAfter) }),
   overloaded: (retryAfter: number) => new BookingBugError(503, 'Server busy, try again later', { 'Retry-After': String(retryAfter) }),
   internal: () => new BookingBugError(500, 'Internal server error'),
 } as const;
@@ -40,6 +41,7 @@ function fromCore(err: CoreError): BookingBugError {
       return e;
     },
     locked: () => ERRORS.locked(retry),
+    rate_limited: () => ERRORS.rateLimited(retry),
     overloaded: () => ERRORS.overloaded(retry),
     invalid_input: () => new BookingBugError(400, err.message),
     email_taken: () => new BookingBugError(400, err.message),
