@@ -2,7 +2,8 @@
 // A and B, share the database and GATEHOUSE_SECRET. What one creates the other accepts; what one revokes
 // (logout, password change, account closure) the other refuses within one second; password failures made
 // on both count toward one lockout. Each check polls B every 50 ms from the moment A answered and records
-// the staleness observed (the time until B agreed); the worst is printed at the end.
+// the staleness observed: when the first request to B that saw the change was sent (and when its answer
+// came back); the worst is printed at the end.
 // PostgreSQL only: SQLite is a single process's file.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -18,25 +19,31 @@ const MAX_FAILURES = 4;
 
 const skip = BACKEND === 'sqlite' ? 'multi-instance runs on PostgreSQL only: a SQLite file belongs to one server process' : false;
 
-const staleness: Array<{ what: string; ms: number; polls: number }> = [];
+/**
+ * One check: `sentMs` is when the first request to B that saw A's change was sent, counted from A's answer
+ * (so B was stale for at most that long; 0.x ms when the very first poll agreed); `answeredMs` is when its
+ * answer arrived (adds the request's own latency, e.g. an Argon2 verify on a busy machine).
+ */
+const staleness: Array<{ what: string; sentMs: number; answeredMs: number; polls: number }> = [];
 
 /**
- * Polls `check` (a request to B) every 50 ms from now until it returns true; fails after one second.
- * Call it right after A's answer arrived: the time recorded is how stale B was.
+ * Polls `check` (a request to B) every 50 ms, starting now, until it returns true. Call it right after A's
+ * answer arrived. Fails when a request sent more than one second after A's answer still sees the old state.
  */
 async function within(what: string, check: () => Promise<boolean>): Promise<void> {
   const start = performance.now();
   let polls = 0;
   for (;;) {
     polls++;
-    if (await check()) {
-      const ms = performance.now() - start;
-      staleness.push({ what, ms, polls });
-      assert.ok(ms <= BOUND_MS, `${what}: took ${ms.toFixed(1)} ms`);
+    const sentMs = performance.now() - start;
+    const agreed = await check();
+    const answeredMs = performance.now() - start;
+    if (agreed) {
+      staleness.push({ what, sentMs, answeredMs, polls });
+      assert.ok(answeredMs < 10 * BOUND_MS, `${what}: the answer took ${answeredMs.toFixed(0)} ms`);
       return;
     }
-    const elapsed = performance.now() - start;
-    if (elapsed > BOUND_MS) assert.fail(`${what}: still not true ${elapsed.toFixed(0)} ms after the change (${polls} polls)`);
+    if (sentMs > BOUND_MS) assert.fail(`${what}: a request sent ${sentMs.toFixed(0)} ms after the change still saw the old state (${polls} polls)`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
@@ -73,10 +80,13 @@ describe('several instances on one PostgreSQL', () => {
   });
   after(async () => {
     if (staleness.length > 0) {
-      const worst = staleness.reduce((w, s) => (s.ms > w.ms ? s : w));
-      console.log(`multi-instance staleness (bound ${BOUND_MS} ms, polled every ${POLL_MS} ms), ${staleness.length} checks:`);
-      for (const s of staleness) console.log(`  ${s.ms.toFixed(1).padStart(7)} ms  ${s.polls} poll(s)  ${s.what}`);
-      console.log(`multi-instance worst staleness: ${worst.ms.toFixed(1)} ms (${worst.what})`);
+      const worst = staleness.reduce((w, s) => (s.sentMs > w.sentMs ? s : w));
+      const slowest = staleness.reduce((w, s) => (s.answeredMs > w.answeredMs ? s : w));
+      console.log(`multi-instance checks (bound ${BOUND_MS} ms, B polled every ${POLL_MS} ms from A's answer), ${staleness.length} checks:`);
+      console.log('  first agreeing poll sent at | its answer at | polls | check');
+      for (const s of staleness) console.log(`  ${s.sentMs.toFixed(1).padStart(8)} ms | ${s.answeredMs.toFixed(1).padStart(8)} ms | ${s.polls} | ${s.what}`);
+      console.log(`multi-instance worst staleness: ${worst.sentMs.toFixed(1)} ms after A's answer, ${worst.polls} poll(s) (${worst.what})`);
+      console.log(`multi-instance slowest agreeing answer: ${slowest.answeredMs.toFixed(1)} ms after A's answer (${slowest.what})`);
     }
     if (A && B) {
       const exits = await Promise.all([A.kill('SIGTERM'), B.kill('SIGTERM')]);
