@@ -35,6 +35,12 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
   const core = createCore({ config, store, secrets, mail, log: { warn: (obj, msg) => log.target?.log.warn(obj, msg) } });
   const app = await buildApp(core, options);
   log.target = app;
+  // Requests being handled (counted at the socket level, so aborted ones and 503s during close count too).
+  let active = 0;
+  app.server.on('request', (_req, res) => {
+    active++;
+    res.once('close', () => active--);
+  });
   await app.listen({ host: config.host, port: config.port });
   core.outbox.start();
   // Housekeeping: dead sessions, codes and throttle rows are deleted hourly (and once at start).
@@ -55,7 +61,16 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
       // Graceful: stop accepting, let in-flight requests finish, then stop mail and close the store.
       closing ??= (async () => {
         clearInterval(janitor);
-        await app.close();
+        // server.close() only drops connections idle at that instant: a keep-alive connection whose request
+        // finishes during the drain would hold the process until keepAliveTimeout (72 s), and one with a
+        // half-sent request for ever. Drop connections as they go idle, and all of them once no request
+        // is being handled.
+        const sweep = setInterval(() => (active === 0 ? app.server.closeAllConnections() : app.server.closeIdleConnections()), 50);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await core.outbox.stop();
         await mail.close();
         await store.close();
