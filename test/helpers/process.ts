@@ -109,6 +109,10 @@ export async function startServerProcess(d: Deployment, env: Record<string, stri
       DATABASE_URL: d.databaseUrl,
       GATEHOUSE_SECRET: d.secret,
       LOG_LEVEL: 'warn',
+      // All test traffic comes from 127.0.0.1: lift the per-address limits (as test/helpers/server.ts does).
+      LOGIN_ADDRESS_MAX_FAILURES: '1000000',
+      RESET_MAIL_PER_ADDRESS: '1000000',
+      SIGNUPS_PER_ADDRESS: '1000000',
       ...d.env,
       ...env,
     },
