@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Core } from '../core/index.js';
+import { requestPath } from './context.js';
 import { publicPages } from './pages.js';
 import { redactUrl } from './redact.js';
 import { sendTogglError } from './toggl/errors.js';
@@ -20,7 +21,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     return503OnClosing: true,
     // Malformed URLs (bad percent-encoding, over-long parameters) in the format of the API they aimed at.
     frameworkErrors: (err, req, reply) => {
-      if (req.url.startsWith('/api/')) return sendTogglError(err, req, reply);
+      if (requestPath(req.url).startsWith('/api/')) return sendTogglError(err, req, reply);
       return (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message });
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
