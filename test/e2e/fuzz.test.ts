@@ -662,16 +662,19 @@ describe('fuzzing: malformed requests to every route never get a 5xx or a hang, 
           break;
       }
       const bytes = Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'utf8'), payload]);
-      // The client half-closes after writing, so a server waiting for more body sees the end of the stream.
+      // When the body is cut short the client half-closes, so the server sees the end of the stream instead of
+      // waiting for the rest. Other requests are not half-closed: Node's HTTP server aborts a request still in
+      // flight when its client half-closes (no httpAllowHalfOpen), which is Node's choice, not Gatehouse's.
+      const cut = ['truncated', 'unterminated-chunked', 'huge-length'].includes(framing);
       let reply: Awaited<ReturnType<typeof sendRaw>>;
       try {
-        reply = await sendRaw(server.url, bytes, { end: true });
+        reply = await sendRaw(server.url, bytes, { end: cut });
       } catch (err) {
         throw new Error(`raw ${framing}: ${JSON.stringify(brief(bytes))}: ${(err as Error).message}`);
       }
       if (reply.closedWithoutAnswer) {
         // Acceptable only when the request never ended: its body was cut short by the client's half-close.
-        assert.ok(['truncated', 'unterminated-chunked', 'huge-length'].includes(framing), `raw ${framing}: closed without an answer: ${JSON.stringify(brief(bytes))}`);
+        assert.ok(cut, `raw ${framing}: closed without an answer: ${JSON.stringify(brief(bytes))}`);
         stats.requests++;
         return;
       }
