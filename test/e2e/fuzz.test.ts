@@ -759,4 +759,14 @@ describe('regressions found by fuzzing', () => {
     assert.equal(bad.status, 400);
     assert.equal(typeof JSON.parse(bad.body.toString()), 'string', bad.body.toString());
   });
+
+  it('bug: an email containing NUL in a JSON login or reset request was a 500 on PostgreSQL', async () => {
+    // PostgreSQL text cannot hold NUL, so looking the account up by such an email failed the query; the
+    // address cannot belong to an account (emails are validated), so it is now an ordinary unknown email.
+    const reset = await request(server.url, '/api/password_reset', { method: 'POST', json: { email: '\u0000' } });
+    assert.equal(reset.status, 200, reset.text);
+    const login = await request(server.url, '/api/sessions', { method: 'POST', json: { email: 'a\u0000@example.com', password: GOOD_PASSWORD } });
+    assert.equal(login.status, 403, login.text);
+    assert.equal(login.json, 'Incorrect username and/or password');
+  });
 });
