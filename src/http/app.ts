@@ -5,6 +5,7 @@ import cookie from '@fastify/cookie';
 import type { Core } from '../core/index.js';
 import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/index.js';
 import { sendBookingBugError } from './bookingbug/errors.js';
+import { requestPath } from './context.js';
 import { publicPages } from './pages.js';
 import { redactUrl } from './redact.js';
 import { sendTogglError } from './toggl/errors.js';
@@ -23,10 +24,11 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     return503OnClosing: true,
     // Malformed URLs (bad percent-encoding, over-long parameters) in the format of the API they aimed at.
     frameworkErrors: (err, req, reply) => {
-      if (req.url === BOOKINGBUG_PREFIX || req.url.startsWith(`${BOOKINGBUG_PREFIX}/`) || req.url.startsWith(`${BOOKINGBUG_PREFIX}?`)) {
+      const path = requestPath(req.url);
+      if (path === BOOKINGBUG_PREFIX || path.startsWith(`${BOOKINGBUG_PREFIX}/`) || path.startsWith(`${BOOKINGBUG_PREFIX}?`)) {
         return sendBookingBugError(err, req, reply);
       }
-      if (req.url.startsWith('/api/')) return sendTogglError(err, req, reply);
+      if (path.startsWith('/api/')) return sendTogglError(err, req, reply);
       return (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message });
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

@@ -82,6 +82,8 @@ export class Store {
   }
 
   async accountByEmailKey(emailKey: string): Promise<AccountRow | undefined> {
+    // PostgreSQL text cannot hold NUL (the query would fail), and no stored key has one: emails are validated.
+    if (emailKey.includes('\u0000')) return undefined;
     return (await this.db.selectFrom('accounts').selectAll().where('email_key', '=', emailKey).executeTakeFirst()) as
       | AccountRow
       | undefined;

@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CoreError } from '../../core/errors.js';
 import { MESSAGES } from '../../core/validate.js';
+import { requestPath } from '../context.js';
 
 export type Generation = 'v9' | 'v8' | 'accounts';
 
@@ -31,8 +32,9 @@ export const ERRORS = {
 } as const;
 
 export function generationOf(url: string): Generation {
-  if (url.startsWith('/api/v8/')) return 'v8';
-  if (url.startsWith('/api/v9/')) return 'v9';
+  const path = requestPath(url);
+  if (path.startsWith('/api/v8/')) return 'v8';
+  if (path.startsWith('/api/v9/')) return 'v9';
   return 'accounts';
 }
 
