@@ -38,6 +38,8 @@ export interface Config {
   sessions: { accounts: SessionLifetime; accountsRemembered: SessionLifetime; api: SessionLifetime; authToken: SessionLifetime };
   sessionTouchSeconds: number;
   bodyLimit: number;
+  /** Milliseconds a client has to send a whole request (slow-loris defence; also bounds a graceful stop). */
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -189,5 +191,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     sessionTouchSeconds: int(env, 'SESSION_TOUCH_SECONDS', 60, 0, 3600),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
   };
 }

@@ -18,6 +18,10 @@ export interface AppOptions {
 export async function buildApp(core: Core, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: core.config.bodyLimit,
+    // A client that trickles its headers or body is cut off (Fastify's default is no limit at all).
+    requestTimeout: core.config.requestTimeoutMs,
+    // Node checks those deadlines every `connectionsCheckingInterval` (30 s by default): check every second.
+    http: { headersTimeout: core.config.requestTimeoutMs, requestTimeout: core.config.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     routerOptions: { maxParamLength: 256 },
     // X-Forwarded-For is believed only from the proxies the operator listed (TRUSTED_PROXIES).
     trustProxy: core.config.trustedProxies.length > 0 ? core.config.trustedProxies : false,

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     assert.deepEqual(c.rateLimits, { windowSeconds: 3600, resetMailPerEmail: 5, resetMailPerAddress: 20, signupsPerAddress: 20 });
     assert.deepEqual(c.trustedProxies, []);
     assert.equal(c.bodyLimit, 64 * 1024);
+    assert.equal(c.requestTimeoutMs, 30_000);
     assert.equal(c.resetCode.ttlSeconds, 3600);
     assert.ok(c.hashing.concurrency >= 1 && c.hashing.queue >= 1);
   });

@@ -3,6 +3,7 @@
 // signups, and answers for known and unknown emails that differ in nothing but random values.
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request, type RequestOptions, type Response } from '../helpers/http.js';
 import { GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../helpers/server.js';
@@ -251,6 +252,36 @@ describe('limits in the BookingBug dialect', () => {
       const second = await bb(server, `/login/${companyId}/email_password_reset`, { app, body: { email } });
       assertLocked(second, 'second reset mail');
       assert.deepEqual(second.json, { error: 'Too many requests, try again later' });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('slow clients', () => {
+  it('cuts off a client that trickles its request past REQUEST_TIMEOUT_SECONDS, and keeps serving others', async () => {
+    const server = await startTestServer({ REQUEST_TIMEOUT_SECONDS: '1' });
+    try {
+      const { hostname, port } = new URL(server.url);
+      const started = performance.now();
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => {
+          // Headers complete, a body announced and never sent: the request can never finish on its own.
+          socket.write(`POST /api/sessions HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"em`);
+        });
+        let got = '';
+        socket.on('data', (c: Buffer) => (got += c.toString('latin1')));
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
+        setTimeout(() => {
+          socket.destroy();
+          reject(new Error('the server never cut the slow client off'));
+        }, 10_000).unref();
+      });
+      const seconds = (performance.now() - started) / 1000;
+      assert.ok(seconds >= 0.9 && seconds < 5, `cut off after ${seconds.toFixed(1)} s`);
+      assert.match(answer, /^HTTP\/1\.1 408 /, 'answered 408 Request Timeout before closing');
+      assert.equal((await request(server.url, '/health')).status, 200);
     } finally {
       await server.stop();
     }
