@@ -4,12 +4,12 @@ import { openStore } from '../server.js';
 import { OPERATOR_USAGE, runOperator } from './operator.js';
 import { runServe } from './serve.js';
 
-const USAGE = `usage: gatehouse [serve | migrate | company | admin | member | app | help]
+const USAGE = `usage: gatehouse [serve | migrate | company | admin | member | app | account | help]
 
   serve     start the server (the default)
   migrate   apply database migrations to DATABASE_URL and exit
 
-Operator commands (BookingBug dialect):
+Operator commands:
 ${OPERATOR_USAGE}
 
 Settings come from the environment; see the README.`;
@@ -34,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     case 'admin':
     case 'member':
     case 'app':
+    case 'account':
       return runOperator(command, rest);
     case 'help':
     case '--help':

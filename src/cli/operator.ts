@@ -1,4 +1,4 @@
-// The operator's commands for the BookingBug dialect: companies, administrators, members and applications,
+// The operator's commands: companies, administrators, members and applications (BookingBug), and disabling accounts,
 // written through the core on the same DATABASE_URL as the server. `--json` prints one JSON object on stdout;
 // every mistake is a message on stderr and a non-zero exit, with nothing written.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -19,6 +19,8 @@ export const OPERATOR_USAGE = `  company create --name NAME [--parent ID]
   app create     --company ID --name NAME [--no-key]   (prints app_id and, once, app_key)
   app revoke     APP_ID
   app list       [--company ID]
+  account disable --email EMAIL   (every session and token dies; logins answer "Account has been disabled")
+  account enable  --email EMAIL
   Each takes --json to print exactly one JSON object on stdout.`;
 
 /** A mistake in how the command was called: exit 2 with the usage. */
@@ -190,6 +192,19 @@ async function dispatch(noun: string, verb: string | undefined, args: string[]):
       }));
       const text = rows.length === 0 ? 'no applications' : rows.map((r) => `${r.app_id}  company ${r.company_id}  ${r.has_key ? 'key' : 'no key'}  ${r.revoked_at ? 'REVOKED' : 'live'}  ${r.name}`).join('\n');
       return { json: values.json === true, out: { json: { applications: rows }, text } };
+    }
+    case 'account disable':
+    case 'account enable': {
+      const { values } = parse(args, { email: { type: 'string' } });
+      const email = required(values, 'email');
+      const disable = verb === 'disable';
+      const r = await withCore((core) => core.accounts.setDisabled(email, disable, CTX));
+      if (!r) throw new OperatorError(`no open account with email "${email}"`);
+      const state = disable ? 'disabled' : 'enabled';
+      return {
+        json: values.json === true,
+        out: { json: { account_id: r.accountId, email, disabled: disable, changed: r.changed }, text: `account ${r.accountId} ${r.changed ? state : `was already ${state}`}` },
+      };
     }
     default:
       throw new UsageError(`unknown command "gatehouse ${key.trim()}"`);

@@ -85,6 +85,7 @@ export class Accounts {
           updated_at: now,
           authorization_updated_at: now,
           closed_at: null,
+          disabled_at: null,
         });
         const ws = await tx.insertWorkspace({ name: `${fullname}'s workspace`, owner_id: id, created_at: now, updated_at: now });
         await tx.updateAccount(id, { default_workspace_id: ws });
@@ -202,6 +203,24 @@ export class Accounts {
     const ended = await this.d.store.revokeSession(principal.session.id, this.d.clock.now());
     if (ended) await this.d.audit.record(this.d.store, 'logout', principal.account.id, ctx, { kind: principal.session.kind });
     return ended;
+  }
+
+  /**
+   * The operator disables (or enables) an account by email. Disabling kills every session and token at
+   * once; while disabled, a correct password is answered with `account_disabled`. Undefined: no such account.
+   */
+  async setDisabled(email: string, disabled: boolean, ctx: RequestContext): Promise<{ accountId: number; changed: boolean } | undefined> {
+    const account = await this.d.store.accountByEmailKey(emailKey(email));
+    if (!account || account.closed_at !== null) return undefined;
+    if ((account.disabled_at !== null) === disabled) return { accountId: account.id, changed: false };
+    const now = this.d.clock.now();
+    await this.d.store.transaction(async (tx) => {
+      const revoked = disabled ? await tx.revokeSessionsOf(account.id, now) : 0;
+      await tx.updateAccount(account.id, { disabled_at: disabled ? now : null, authorization_updated_at: now, updated_at: now });
+      await this.d.audit.record(tx, disabled ? 'account.disable' : 'account.enable', account.id, ctx, { revoked });
+    });
+    this.d.cache.forgetAccount(account.id);
+    return { accountId: account.id, changed: true };
   }
 
   /** Closes an account: every credential dies, personal data is erased, the row stays as a tombstone. */

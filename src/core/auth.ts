@@ -4,7 +4,7 @@
 import type { AccountRow, SessionRow } from '../store/store.js';
 import type { RequestContext } from './context.js';
 import type { CoreDeps } from './deps.js';
-import { invalidCredentials } from './errors.js';
+import { CoreError, invalidCredentials } from './errors.js';
 import type { SessionKind } from './sessions.js';
 import { emailKey, EMAIL_MAX } from './validate.js';
 
@@ -45,7 +45,7 @@ export class Authenticator {
       const hit = cache.lookup(key, password, now);
       if (hit) {
         const account = await store.accountById(hit.accountId);
-        if (account && account.closed_at === null && account.credentials_version === hit.credentialsVersion && account.email_key === key) {
+        if (account && account.closed_at === null && account.disabled_at === null && account.credentials_version === hit.credentialsVersion && account.email_key === key) {
           return { account, method: 'password' };
         }
       }
@@ -68,6 +68,11 @@ export class Authenticator {
     }
 
     await throttle.clear(store, key);
+    // Said only to whoever knows the password, so it reveals nothing to a guesser.
+    if (account.disabled_at !== null) {
+      await audit.record(store, 'login.refused.disabled', account.id, ctx);
+      throw new CoreError('account_disabled', 'Account has been disabled');
+    }
     if (account.password_hash !== null && hasher.needsRehash(account.password_hash)) {
       // Best effort: a busy pool or a failed write leaves the old hash, which still verifies.
       await hasher

@@ -4,6 +4,7 @@
 export type CoreErrorCode =
   | 'invalid_credentials'
   | 'locked'
+  | 'account_disabled'
   | 'rate_limited'
   | 'overloaded'
   | 'invalid_input'

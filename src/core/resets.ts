@@ -45,7 +45,7 @@ export class PasswordResets {
       ['reset-mail-email', key],
     ]);
     const account = await store.accountByEmailKey(key);
-    if (!account || account.closed_at !== null || account.email === null) return;
+    if (!account || account.closed_at !== null || account.disabled_at !== null || account.email === null) return;
     if (options.eligible && !(await options.eligible(account))) return;
     const code = randomCode(RESET_ALPHABET, RESET_CODE_LENGTH);
     const now = clock.now();

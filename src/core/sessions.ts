@@ -58,7 +58,7 @@ export class Sessions {
     const now = this.clock.now();
     if (session.revoked_at !== null || session.expires_at <= now || session.last_used_at + session.idle_seconds * 1000 <= now) return undefined;
     const account = await store.accountById(session.account_id);
-    if (!account || account.closed_at !== null) return undefined;
+    if (!account || account.closed_at !== null || account.disabled_at !== null) return undefined;
     // Touch at most once per interval, and often enough that a short idle timeout still slides.
     const touchMs = Math.min(this.touchSeconds * 1000, (session.idle_seconds * 1000) / 2);
     if (session.last_used_at <= now - touchMs) await store.touchSession(session.id, now, now - touchMs);

@@ -162,6 +162,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_account_disabled': {
+      // An operator may disable an account (BookingBug's "Account has been disabled"); enabling clears it.
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('accounts').addColumn('disabled_at', time).execute();
+      },
+    },
   };
 }
 

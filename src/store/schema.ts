@@ -19,6 +19,8 @@ export interface AccountsTable {
   updated_at: number;
   authorization_updated_at: number;
   closed_at: number | null;
+  /** Set by the operator (`gatehouse account disable`): no credential of the account works until re-enabled. */
+  disabled_at: number | null;
 }
 
 export interface WorkspacesTable {

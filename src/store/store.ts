@@ -96,6 +96,7 @@ export class Store {
       .selectAll()
       .where('api_token_digest', 'in', digests)
       .where('closed_at', 'is', null)
+      .where('disabled_at', 'is', null)
       .executeTakeFirst()) as AccountRow | undefined;
   }
 

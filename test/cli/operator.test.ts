@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { emailKey } from '../../src/core/validate.js';
 import { startServer, type Running } from '../../src/server.js';
 import { bb, type App } from '../helpers/bookingbug.js';
+import { request } from '../helpers/http.js';
 import { GOOD_PASSWORD, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'gatehouse.js');
@@ -143,6 +144,41 @@ describe('gatehouse operator commands', () => {
     assert.ok(account);
     assert.equal((await server.core.store.administratorsOfAccount(account.id)).length, 2);
     assert.equal((await server.core.store.membersOfAccount(account.id)).length, 0, 'the refused member was not written');
+  });
+
+  it('account disable: every credential dies, a right password gets "Account has been disabled", a wrong one learns nothing; enable restores logins', async () => {
+    const company = await json(['company', 'create', '--name', 'Disable Co']);
+    const email = uniqueEmail('cli-disable');
+    await json(['admin', 'create', '--company', String(company.id), '--email', email, '--password', GOOD_PASSWORD, '--name', 'Dee Sabled']);
+    const created = await json(['app', 'create', '--company', String(company.id), '--name', 'Disable app']);
+    const app: App = { appId: String(created.app_id), appKey: String(created.app_key) };
+    const login = await bb(server, `/login/admin/${company.id}`, { app, body: { email, password: GOOD_PASSWORD } });
+    assert.equal(login.status, 200, login.text);
+    const token = (login.json as { auth_token: string }).auth_token;
+    const me = await request(server.url, '/api/v9/me', { auth: [email, GOOD_PASSWORD] });
+    assert.equal(me.status, 200, 'the same person through the Toggl dialect');
+    const apiToken = (me.json as { api_token: string }).api_token;
+
+    const disabled = await json(['account', 'disable', '--email', email]);
+    assert.deepEqual(disabled, { account_id: disabled.account_id, email, disabled: true, changed: true });
+    assert.equal((await bb(server, `/admin/${company.id}/company`, { app, token })).status, 401, 'the Auth-Token died');
+    const right = await bb(server, `/login/admin/${company.id}`, { app, body: { email, password: GOOD_PASSWORD } });
+    assert.equal(right.status, 403);
+    assert.deepEqual(right.json, { error: 'Account has been disabled' });
+    const wrong = await bb(server, `/login/admin/${company.id}`, { app, body: { email, password: 'not-the-password-9' } });
+    assert.equal(wrong.status, 401, 'a wrong password is not told the account is disabled');
+    assert.deepEqual(wrong.json, { error: 'Invalid email or password' });
+    const toggl = await request(server.url, '/api/v9/me', { auth: [email, GOOD_PASSWORD] });
+    assert.equal(toggl.status, 403);
+    assert.equal(toggl.json, 'Account has been disabled');
+    assert.equal((await request(server.url, '/api/v9/me', { auth: [apiToken, 'api_token'] })).status, 403, 'the API token is refused');
+    assert.deepEqual(await json(['account', 'disable', '--email', email]), { account_id: disabled.account_id, email, disabled: true, changed: false });
+
+    assert.equal((await json(['account', 'enable', '--email', email])).changed, true);
+    const again = await bb(server, `/login/admin/${company.id}`, { app, body: { email, password: GOOD_PASSWORD } });
+    assert.equal(again.status, 200, again.text);
+    await refused(['account', 'disable', '--email', uniqueEmail('nobody')], 1, /no open account/);
+    await refused(['account', 'disable'], 2, /--email is required/);
   });
 
   it('wrong or missing arguments: a message on stderr, a non-zero exit, nothing written', async () => {

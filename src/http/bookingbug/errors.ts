@@ -18,6 +18,7 @@ export const ERRORS = {
   unauthorized: () => new BookingBugError(401, '401 Unauthorized'),
   invalidLogin: () => new BookingBugError(401, 'Invalid email or password'),
   forbidden: () => new BookingBugError(403, 'Forbidden'),
+  disabled: () => new BookingBugError(403, 'Account has been disabled'),
   companyNotFound: () => new BookingBugError(404, 'Company not found'),
   administratorNotFound: () => new BookingBugError(404, 'Administrator not found'),
   memberNotFound: () => new BookingBugError(404, 'Member not found'),
@@ -41,6 +42,7 @@ function fromCore(err: CoreError): BookingBugError {
       return e;
     },
     locked: () => ERRORS.locked(retry),
+    account_disabled: () => ERRORS.disabled(),
     rate_limited: () => ERRORS.rateLimited(retry),
     overloaded: () => ERRORS.overloaded(retry),
     invalid_input: () => new BookingBugError(400, err.message),

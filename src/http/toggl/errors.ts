@@ -63,6 +63,7 @@ export function toTogglError(err: unknown, req: FastifyRequest): { error: TogglE
     const status = {
       invalid_credentials: 403,
       locked: 429,
+      account_disabled: 403,
       rate_limited: 429,
       overloaded: 503,
       invalid_input: 400,
