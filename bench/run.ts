@@ -1,7 +1,7 @@
 // `npm run bench`: load benchmarks of the hot paths against a real server process on loopback, measured
 // side by side in one run and reported as ratios to a ceiling (GET /health: no credential, one trivial
 // query). Writes bench/RESULTS.md. Request loops are bounded in time and stop by themselves.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
@@ -17,12 +17,15 @@ interface Server {
   url: string;
   child: ChildProcess;
   dir: string;
+  /** The environment the server runs with (the operator CLI needs the same database and secret). */
+  env: Record<string, string>;
 }
 
 async function startServer(env: Record<string, string>): Promise<Server> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
+  const serverEnv = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', GATEHOUSE_SECRET: randomBytes(32).toString('hex'), ...env };
   const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', GATEHOUSE_SECRET: randomBytes(32).toString('hex'), ...env },
+    env: { ...process.env, ...serverEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -34,7 +37,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  return { url, child, dir };
+  return { url, child, dir, env: serverEnv };
 }
 
 async function stopServer(s: Server): Promise<void> {
@@ -98,6 +101,29 @@ async function signup(url: string, email: string, password: string): Promise<{ t
   return { token: me.api_token, accountsCookie: cookie };
 }
 
+/** Runs `gatehouse <args> --json` on the server's database and returns the object it prints. */
+function operator(s: Server, args: string[]): Record<string, unknown> {
+  const out = execFileSync(process.execPath, [path.join(root, 'bin', 'gatehouse.js'), ...args, '--json'], { env: { ...process.env, ...s.env } });
+  return JSON.parse(out.toString('utf8')) as Record<string, unknown>;
+}
+
+/** A BookingBug administrator logged in through a keyed application: the headers of an admin request. */
+async function bookingBugAdmin(s: Server, password: string): Promise<{ headers: Record<string, string>; companyId: number }> {
+  const company = operator(s, ['company', 'create', '--name', 'Bench Co']);
+  const companyId = Number(company.id);
+  operator(s, ['admin', 'create', '--company', String(companyId), '--email', 'bench-admin@example.com', '--password', password, '--name', 'Bench Admin']);
+  const app = operator(s, ['app', 'create', '--company', String(companyId), '--name', 'bench']);
+  const appHeaders = { 'App-Id': String(app.app_id), 'App-Key': String(app.app_key) };
+  const res = await fetch(`${s.url}/api/v1/login/admin/${companyId}`, {
+    method: 'POST',
+    headers: { ...appHeaders, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'bench-admin@example.com', password }),
+  });
+  if (res.status !== 200) throw new Error(`BookingBug login failed: ${res.status} ${await res.text()}`);
+  const token = ((await res.json()) as { auth_token: string }).auth_token;
+  return { headers: { ...appHeaders, 'Auth-Token': token }, companyId };
+}
+
 async function main(): Promise<void> {
   const password = 'bench-lantern-orbit-47';
   const email = 'bench@example.com';
@@ -118,6 +144,7 @@ async function main(): Promise<void> {
     const apiCookie = v8.headers.getSetCookie()[0]?.split(';')[0] ?? '';
     await signup(uncached.url, email, password);
     const me = `${cached.url}/api/v9/me`;
+    const bbAdmin = await bookingBugAdmin(cached, password);
 
     // Warm-up (JIT, connection pools, SQLite page cache), not reported.
     await load('warm-up', `${cached.url}/health`, () => ({}), 200, 1);
@@ -125,6 +152,9 @@ async function main(): Promise<void> {
     results.push(await load('GET /health (ceiling: no credential)', `${cached.url}/health`, () => ({}), 200));
     results.push(await load('GET /api/v9/me, API token (Basic token:api_token)', me, () => ({ headers: { authorization: basic(token, 'api_token') } }), 200));
     results.push(await load('GET /api/v9/me, accounts cookie (JWS + session row)', me, () => ({ headers: { cookie: accountsCookie } }), 200));
+    results.push(
+      await load('GET /api/v1/admin/{id}/company, BookingBug App-Id + App-Key + Auth-Token', `${cached.url}/api/v1/admin/${bbAdmin.companyId}/company`, () => ({ headers: bbAdmin.headers }), 200),
+    );
     results.push(await load('GET /api/v9/me, v8 API session cookie', me, () => ({ headers: { cookie: apiCookie } }), 200));
     results.push(await load('GET /api/v9/me, Basic email:password, verified-credential cache', me, () => ({ headers: { authorization: basic(email, password) } }), 200));
     results.push(
