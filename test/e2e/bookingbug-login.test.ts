@@ -330,6 +330,27 @@ describe('BookingBug logins', () => {
     assert.equal((await bb(server, '/login/admin', { app, body: { email, password: GOOD_PASSWORD } })).status, 401, 'a member is no administrator');
   });
 
+  it('POST /login/{company_id}: an administrator unless role is "member"; a member-only account logs in as member', async () => {
+    const both = uniqueEmail('bb-both');
+    const adminId = await admin(server, child, both);
+    const memberId = await member(server, child, both);
+    const creds = { email: both, password: GOOD_PASSWORD };
+    const plain = await login(server, app, `/login/${child}`, creds);
+    assert.equal(plain._embedded.administrators[0]?.id, adminId, 'administrator first');
+    const other = await login(server, app, `/login/${child}`, { ...creds, role: 'admin' });
+    assert.equal(other._embedded.administrators[0]?.id, adminId, 'another role value is ignored (ours)');
+    const asMember = await login(server, app, `/login/${child}`, { ...creds, role: 'member' });
+    assert.equal((asMember._embedded.members[0] as { id: number }).id, memberId);
+    assert.equal(asMember.role, undefined);
+
+    const onlyMember = uniqueEmail('bb-only-member');
+    const onlyId = await member(server, child, onlyMember);
+    const m = await login(server, app, `/login/${child}`, { email: onlyMember, password: GOOD_PASSWORD });
+    assert.equal((m._embedded.members[0] as { id: number }).id, onlyId);
+    const elsewhere = await bb(server, `/login/${grandchild}`, { app, body: { email: onlyMember, password: GOOD_PASSWORD } });
+    assert.equal(elsewhere.status, 401, 'a member record works only in its own company');
+  });
+
   it('a wrong password and an unknown email get the same answer; an unknown company 404', async () => {
     const email = uniqueEmail('bb-wrong');
     await admin(server, grand, email);
