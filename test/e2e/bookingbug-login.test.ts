@@ -264,6 +264,9 @@ describe('BookingBug logins', () => {
         ['/login/admin', { body }],
         [`/admin/${grand}/company`, { token: ok.auth_token }],
         ['/logout', { method: 'DELETE', token: ok.auth_token }],
+        ['/login/admin/reset_password_email', { body: { email } }],
+        [`/login/${grand}/reset_password`, { method: 'PUT', body: { reset_password_token: 'ABCDEFGHJKLM', password: GOOD_PASSWORD } }],
+        ['/no/such/route', {}],
       ] as const) {
         const res = await bb(server, path, { app: a, ...options });
         assert.equal(res.status, 401, `${label} ${path}: ${res.text}`);
@@ -328,6 +331,11 @@ describe('BookingBug logins', () => {
     assert.equal(res.status, 401);
     assert.deepEqual(res.json, { error: 'Invalid email or password' });
     assert.equal((await bb(server, '/login/admin', { app, body: { email, password: GOOD_PASSWORD } })).status, 401, 'a member is no administrator');
+
+    const out = await bb(server, '/logout', { method: 'DELETE', app, token: m.auth_token });
+    assert.equal(out.status, 200, out.text);
+    assert.deepEqual(out.json, { message: 'Logged out' });
+    assert.equal((await get(`/${child}/members/${memberId}`, m.auth_token)).status, 401, 'a member token dies at logout too');
   });
 
   it('POST /login/{company_id}: an administrator unless role is "member"; a member-only account logs in as member', async () => {
