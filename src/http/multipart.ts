@@ -25,7 +25,7 @@ export function parseMultipart(contentType: string, body: Buffer): Promise<Recor
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: { 'content-type': contentType }, limits: { ...FORM_LIMITS, files: 0 }, defParamCharset: 'utf8' });
+      bb = busboy({ headers: { 'content-type': contentType }, limits: { ...FORM_LIMITS, fieldSize: FORM_LIMITS.fieldSize + 1, parts: FORM_LIMITS.parts + 1, files: 0 }, defParamCharset: 'utf8' });
     } catch {
       reject(new BadForm('Malformed multipart body: missing or invalid boundary'));
       return;
@@ -36,7 +36,7 @@ export function parseMultipart(contentType: string, body: Buffer): Promise<Recor
       failed ??= err;
     };
     bb.on('field', (name, value, info) => {
-      if (info.nameTruncated) return fail(new BadForm('Field name is too long', 413));
+      if (info.nameTruncated || Buffer.byteLength(name) > FORM_LIMITS.fieldNameSize) return fail(new BadForm('Field name is too long', 413));
       if (info.valueTruncated) return fail(new BadForm(`Field ${name.slice(0, 100)} is too large (at most ${FORM_LIMITS.fieldSize} bytes)`, 413));
       try {
         put(out, name, value);
@@ -50,6 +50,8 @@ export function parseMultipart(contentType: string, body: Buffer): Promise<Recor
     });
     bb.on('filesLimit', () => fail(new BadForm('File uploads are not accepted')));
     bb.on('fieldsLimit', () => fail(new BadForm(`Too many fields (at most ${FORM_LIMITS.fields})`, 413)));
+    // busboy treats reaching a part count or a value size as passing it, so its limits are one more than ours:
+    // exactly FORM_LIMITS.parts parts and values of exactly fieldSize bytes are accepted, as in urlencoded.
     bb.on('partsLimit', () => fail(new BadForm(`Too many parts (at most ${FORM_LIMITS.parts})`, 413)));
     bb.on('error', () => reject(failed ?? new BadForm('Malformed multipart body')));
     bb.on('close', () => (failed ? reject(failed) : resolve(out)));
@@ -62,7 +64,7 @@ export function parseUrlEncoded(body: string): Record<string, string> {
   let count = 0;
   for (const [name, value] of new URLSearchParams(body)) {
     if (++count > FORM_LIMITS.fields) throw new BadForm(`Too many fields (at most ${FORM_LIMITS.fields})`, 413);
-    if (name.length > FORM_LIMITS.fieldNameSize) throw new BadForm('Field name is too long', 413);
+    if (Buffer.byteLength(name) > FORM_LIMITS.fieldNameSize) throw new BadForm('Field name is too long', 413);
     if (Buffer.byteLength(value) > FORM_LIMITS.fieldSize) throw new BadForm(`Field ${name} is too large (at most ${FORM_LIMITS.fieldSize} bytes)`, 413);
     put(out, name, value);
   }

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
     assert.equal(c.bodyLimit, 64 * 1024);
     assert.equal(c.requestTimeoutMs, 30_000);
     assert.equal(c.resetCode.ttlSeconds, 3600);
+    assert.deepEqual(c.sessions.authToken, { idle: 86400, max: 30 * 86400 }, 'BookingBug Auth-Token: 24 h sliding, 30 days absolute');
     assert.ok(c.hashing.concurrency >= 1 && c.hashing.queue >= 1);
   });
 

@@ -90,6 +90,27 @@ describe('BookingBug bad input', () => {
     assertError(await raw('/login', 'application/x-www-form-urlencoded', `email=${encodeURIComponent(email)}&password=${GOOD_PASSWORD}&id=abc`), 400, 'form id abc');
   });
 
+  it('JSON, urlencoded and multipart bodies have the same size limits (spec §1)', async () => {
+    const creds = { email, password: GOOD_PASSWORD };
+    const extras = (n: number, size = 1) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`extra${i}`, 'x'.repeat(size)]));
+    const cases: Array<[string, Record<string, string>, number]> = [
+      ['32 fields', { ...creds, ...extras(30) }, 200],
+      ['33 fields', { ...creds, ...extras(31) }, 413],
+      ['a field of exactly 16 KiB', { ...creds, note: 'n'.repeat(16 * 1024) }, 200],
+      ['a field of 16 KiB + 1', { ...creds, note: 'n'.repeat(16 * 1024 + 1) }, 413],
+      ['a field name of 101 bytes', { ...creds, ['k'.repeat(101)]: 'v' }, 413],
+      ['a body over 64 KiB in fields under 16 KiB', { ...creds, ...extras(5, 14 * 1024) }, 413],
+      ['a password over the schema limit', { email, password: 'p'.repeat(2000) }, 400],
+    ];
+    for (const [label, body, status] of cases) {
+      for (const encoding of ['json', 'form', 'multipart'] as const) {
+        const res = await bb(server, '/login/admin', { app, body, encoding });
+        if (status === 200) assert.equal(res.status, 200, `${encoding} ${label}: ${res.text}`);
+        else assertError(res, status, `${encoding} ${label}`);
+      }
+    }
+  });
+
   it('unknown, non-numeric and out-of-range company ids', async () => {
     const body = { email, password: GOOD_PASSWORD };
     for (const id of ['abc', '0', '-1', '1.5', '1e3', '99999999999999999999', '%00', 'null', ' 1']) {

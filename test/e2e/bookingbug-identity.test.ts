@@ -41,6 +41,18 @@ describe('BookingBug and Toggl share one identity', () => {
 
   const companyPage = (token: string) => bb(server, `/admin/${root}/company`, { app, token });
 
+  it('every href and `path` is built from PUBLIC_URL, never from the Host header', async () => {
+    const email = uniqueEmail('bb-public-url');
+    await admin(server, root, email);
+    const res = await bb(server, '/login/admin', { app, body: { email, password: GOOD_PASSWORD }, headers: { Host: 'evil.example', 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' } });
+    assert.equal(res.status, 200, res.text);
+    const expected = 'http://127.0.0.1:1/api/v1';
+    assert.equal((res.json as { path: string }).path, expected);
+    const hrefs = [...res.text.matchAll(/"href":"([^"]*)"/g)].map((m) => m[1] ?? '');
+    assert.ok(hrefs.length >= 7, res.text);
+    for (const href of hrefs) assert.ok(href.startsWith(`${expected}/`), href);
+  });
+
   it('a Toggl password change kills the Auth-Tokens; the new password works in both dialects', async () => {
     const { email } = await togglUserWhoAdministers(root, 'both-change');
     const a = await login(server, app, '/login/admin', { email, password: GOOD_PASSWORD });

@@ -102,6 +102,19 @@ describe('BookingBug logins', () => {
     const listed = (admins.json as { _embedded: { administrators: Array<{ email: string }> } })._embedded.administrators.map((x) => x.email);
     assert.ok(listed.includes(email) && listed.includes(parentAdmin), 'the company own administrators and those of its ancestors');
     assert.equal((await get(`/admin/${grandchild}/administrators/999999`, a.auth_token)).status, 404);
+    const fields = embedded as unknown as Record<string, unknown>;
+    assert.equal(fields.name, 'Ann Admin');
+    assert.equal(fields.email, email);
+    assert.equal(fields.role, 'owner');
+    assert.equal(fields.company_id, grandchild);
+    assert.match(String(fields.company_name), /^Grandchild /);
+    assert.deepEqual(embedded._links, {
+      self: { href: `${base}/admin/${grandchild}/administrators/${embedded.id}` },
+      edit: { href: `${base}/admin/${grandchild}/administrators/${embedded.id}/edit` },
+      company: { href: `${base}/admin/${grandchild}/company` },
+      login: { href: `${base}/login/admin/${grandchild}` },
+      base_login: { href: `${base}/login/admin` },
+    });
     const relogin = embedded._links.login?.href ?? '';
     assert.equal(relogin, `${base}/login/admin/${grandchild}`);
     const again = await bb(server, relogin.slice(base.length), { app, body: { email, password: GOOD_PASSWORD } });
@@ -118,8 +131,18 @@ describe('BookingBug logins', () => {
       const doc = res.json as LoginAnswer;
       assert.equal(doc.auth_token, undefined, 'no token');
       assert.equal(doc.email, email);
+      assert.equal(doc.path, base);
+      assert.deepEqual(doc._embedded.members, []);
       const admins = doc._embedded.administrators;
       assert.deepEqual(admins.map((x) => x.company_id).sort((x, y) => x - y), [child, sibling].sort((x, y) => x - y));
+      for (const x of admins) {
+        assert.equal(x._links.login?.href, `${base}/login/admin/${x.company_id}`, 'one login link per company');
+        assert.equal(x._links.company?.href, `${base}/admin/${x.company_id}/company`);
+        assert.equal((x as unknown as { email: string }).email, email);
+        assert.equal(typeof (x as unknown as { company_name: unknown }).company_name, 'string');
+      }
+      const listed = doc._links.administrators as unknown as Array<{ href: string }>;
+      assert.deepEqual(listed.map((l) => l.href).sort(), admins.map((x) => `${base}/login/admin/${x.company_id}`).sort(), '_links.administrators: one link per company');
       const pick = admins.find((x) => x.company_id === sibling);
       assert.ok(pick);
       assert.equal(pick.role, 'user');
@@ -191,6 +214,38 @@ describe('BookingBug logins', () => {
     assert.deepEqual(noToken.json, { error: '401 Unauthorized' });
   });
 
+  it('headers are case-insensitive; the Auth-Token (128 bits, URL-safe base64) counts only as a header', async () => {
+    const email = uniqueEmail('bb-headers');
+    await admin(server, grand, email);
+    const body = JSON.stringify({ email, password: GOOD_PASSWORD });
+    const res = await request(server.url, '/api/v1/login/admin', {
+      method: 'POST',
+      headers: { 'APP-ID': app.appId, 'app-key': app.appKey ?? '', 'CONTENT-TYPE': 'application/json' },
+      body,
+    });
+    assert.equal(res.status, 200, res.text);
+    const token = (res.json as LoginAnswer).auth_token;
+    assert.match(token, TOKEN);
+    assert.equal(Buffer.from(token, 'base64url').length, 16, '128 bits');
+    assert.equal(Buffer.from(token, 'base64url').toString('base64url'), token, 'canonical URL-safe base64, no padding');
+    for (const name of ['Auth-Token', 'auth-token', 'AUTH-TOKEN', 'aUtH-tOkEn']) {
+      const ok = await request(server.url, `/api/v1/admin/${grand}/company`, { headers: { 'app-id': app.appId, 'APP-KEY': app.appKey ?? '', [name]: token } });
+      assert.equal(ok.status, 200, `${name}: ${ok.text}`);
+    }
+    const elsewhere: Array<[string, Record<string, string>]> = [
+      [`/api/v1/admin/${grand}/company?auth_token=${token}`, {}],
+      [`/api/v1/admin/${grand}/company?Auth-Token=${token}`, {}],
+      [`/api/v1/admin/${grand}/company`, { Cookie: `auth_token=${token}; Auth-Token=${token}` }],
+      [`/api/v1/admin/${grand}/company`, { Authorization: `Bearer ${token}` }],
+      [`/api/v1/admin/${grand}/company`, { 'X-Auth-Token': token }],
+    ];
+    for (const [path, headers] of elsewhere) {
+      const refused = await request(server.url, path, { headers: { 'App-Id': app.appId, 'App-Key': app.appKey ?? '', ...headers } });
+      assert.equal(refused.status, 401, `${path} ${JSON.stringify(headers)}: ${refused.text}`);
+      assert.deepEqual(refused.json, { error: '401 Unauthorized' });
+    }
+  });
+
   it('refuses a missing, unknown or revoked App-Id and a wrong or missing App-Key with 401', async () => {
     const email = uniqueEmail('bb-app');
     await admin(server, grand, email);
@@ -209,6 +264,9 @@ describe('BookingBug logins', () => {
         ['/login/admin', { body }],
         [`/admin/${grand}/company`, { token: ok.auth_token }],
         ['/logout', { method: 'DELETE', token: ok.auth_token }],
+        ['/login/admin/reset_password_email', { body: { email } }],
+        [`/login/${grand}/reset_password`, { method: 'PUT', body: { reset_password_token: 'ABCDEFGHJKLM', password: GOOD_PASSWORD } }],
+        ['/no/such/route', {}],
       ] as const) {
         const res = await bb(server, path, { app: a, ...options });
         assert.equal(res.status, 401, `${label} ${path}: ${res.text}`);
@@ -221,6 +279,8 @@ describe('BookingBug logins', () => {
     assert.equal(keyless.appKey, undefined);
     const k = await login(server, keyless, '/login/admin', body);
     assert.equal((await get(`/admin/${grand}/company`, k.auth_token, keyless)).status, 200, 'an application without a key needs no App-Key');
+    const withSomeKey = { appId: keyless.appId, appKey: 'f'.repeat(32) };
+    assert.equal((await get(`/admin/${grand}/company`, k.auth_token, withSomeKey)).status, 200, 'an App-Key sent to an application without one is ignored (ours)');
     const other = await get(`/admin/${grand}/company`, ok.auth_token, keyless);
     assert.equal(other.status, 401, 'a token only works with the application it was issued to');
     assert.deepEqual(other.json, { error: '401 Unauthorized' });
@@ -271,6 +331,32 @@ describe('BookingBug logins', () => {
     assert.equal(res.status, 401);
     assert.deepEqual(res.json, { error: 'Invalid email or password' });
     assert.equal((await bb(server, '/login/admin', { app, body: { email, password: GOOD_PASSWORD } })).status, 401, 'a member is no administrator');
+
+    const out = await bb(server, '/logout', { method: 'DELETE', app, token: m.auth_token });
+    assert.equal(out.status, 200, out.text);
+    assert.deepEqual(out.json, { message: 'Logged out' });
+    assert.equal((await get(`/${child}/members/${memberId}`, m.auth_token)).status, 401, 'a member token dies at logout too');
+  });
+
+  it('POST /login/{company_id}: an administrator unless role is "member"; a member-only account logs in as member', async () => {
+    const both = uniqueEmail('bb-both');
+    const adminId = await admin(server, child, both);
+    const memberId = await member(server, child, both);
+    const creds = { email: both, password: GOOD_PASSWORD };
+    const plain = await login(server, app, `/login/${child}`, creds);
+    assert.equal(plain._embedded.administrators[0]?.id, adminId, 'administrator first');
+    const other = await login(server, app, `/login/${child}`, { ...creds, role: 'admin' });
+    assert.equal(other._embedded.administrators[0]?.id, adminId, 'another role value is ignored (ours)');
+    const asMember = await login(server, app, `/login/${child}`, { ...creds, role: 'member' });
+    assert.equal((asMember._embedded.members[0] as { id: number }).id, memberId);
+    assert.equal(asMember.role, undefined);
+
+    const onlyMember = uniqueEmail('bb-only-member');
+    const onlyId = await member(server, child, onlyMember);
+    const m = await login(server, app, `/login/${child}`, { email: onlyMember, password: GOOD_PASSWORD });
+    assert.equal((m._embedded.members[0] as { id: number }).id, onlyId);
+    const elsewhere = await bb(server, `/login/${grandchild}`, { app, body: { email: onlyMember, password: GOOD_PASSWORD } });
+    assert.equal(elsewhere.status, 401, 'a member record works only in its own company');
   });
 
   it('a wrong password and an unknown email get the same answer; an unknown company 404', async () => {

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { parseJsonBody } from '../json.js';
-import { parseMultipart, parseUrlEncoded } from '../multipart.js';
+import { BadForm, FORM_LIMITS, parseMultipart, parseUrlEncoded } from '../multipart.js';
 import { adminRoutes } from './admin.js';
 import { addCredentialsHook } from './credentials.js';
 import { ERRORS, sendBookingBugError } from './errors.js';
@@ -12,11 +12,28 @@ import { resetRoutes } from './reset.js';
 
 export const PREFIX = '/api/v1';
 
+/**
+ * Spec §1: the three body encodings have the same size limits. A JSON object gets the limits of a form:
+ * at most FORM_LIMITS.fields fields, names of at most fieldNameSize bytes, values of at most fieldSize
+ * bytes (a non-string value counted as its JSON text), with the same 413 answers.
+ */
+export function limitJsonFields(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const entries = Object.entries(value);
+  if (entries.length > FORM_LIMITS.fields) throw new BadForm(`Too many fields (at most ${FORM_LIMITS.fields})`, 413);
+  for (const [name, v] of entries) {
+    if (Buffer.byteLength(name) > FORM_LIMITS.fieldNameSize) throw new BadForm('Field name is too long', 413);
+    const size = Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v));
+    if (size > FORM_LIMITS.fieldSize) throw new BadForm(`Field ${name.slice(0, 100)} is too large (at most ${FORM_LIMITS.fieldSize} bytes)`, 413);
+  }
+  return value;
+}
+
 export async function bookingBugDialect(app: FastifyInstance, core: Core): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, limitJsonFields(parseJsonBody(body as string)));
     } catch (err) {
       done(err as Error, undefined);
     }
