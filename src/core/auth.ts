@@ -61,9 +61,10 @@ export class Authenticator {
     }
 
     if (!account || !ok) {
-      const remaining = await throttle.fail(store, key, ctx.ip);
+      const { remaining, addressLocked } = await throttle.fail(store, key, ctx.ip);
       await audit.record(store, 'login.failure', account?.id ?? null, ctx, { remaining });
-      if (remaining === 0) await audit.record(store, 'login.lockout', account?.id ?? null, ctx);
+      if (remaining === 0) await audit.record(store, 'login.lockout', account?.id ?? null, ctx, { scope: 'account' });
+      if (addressLocked) await audit.record(store, 'login.lockout', null, ctx, { scope: 'address' });
       throw invalidCredentials(remaining);
     }
 
