@@ -35,9 +35,10 @@ export class Authenticator {
   ): Promise<Principal> {
     const { store, throttle, hasher, cache, clock, audit } = this.d;
     const key = emailKey(email);
-    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 1024) {
-      throw invalidCredentials();
-    }
+    // security.md: password length is bounded (256) before hashing. No password the policy accepts is longer
+    // after NFKC, so a longer one fails at once; 4096 code units bounds the work of normalising.
+    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) throw invalidCredentials();
+    if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw invalidCredentials();
     await throttle.check(store, key, ctx.ip);
 
     const now = clock.now();
