@@ -204,6 +204,16 @@ describe('Toggl accounts service (/api)', () => {
     assert.equal(await status('/api/sessions', { cookie: second }), 403);
     assert.equal(await status('/api/sessions', { method: 'POST', json: { email: u.email, password: u.password } }), 403);
 
+    // Personal data is erased; the row stays as a tombstone.
+    const row = await server.core.store.accountById(u.id);
+    assert.ok(row, 'the tombstone row is kept');
+    assert.ok(row.closed_at !== null);
+    assert.deepEqual(
+      [row.email, row.email_key, row.fullname, row.password_hash, row.api_token_enc, row.api_token_digest],
+      [null, null, '', null, null, null],
+      'email, names, password hash and API token erased',
+    );
+
     const again = await signup('Back Again', 'harbor-violet-93-engine', u.email);
     assert.notEqual(again.id, u.id, 'the old id is not reused');
     assert.ok(again.id > u.id, 'the tombstone keeps its id');
