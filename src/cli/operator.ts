@@ -21,6 +21,7 @@ export const OPERATOR_USAGE = `  company create --name NAME [--parent ID]
   app list       [--company ID]
   account disable --email EMAIL   (every session and token dies; logins answer "Account has been disabled")
   account enable  --email EMAIL
+  account revoke  --email EMAIL   (every session, Auth-Token, reset code and the API token die; the password stays)
   Each takes --json to print exactly one JSON object on stdout.`;
 
 /** A mistake in how the command was called: exit 2 with the usage. */
@@ -204,6 +205,16 @@ async function dispatch(noun: string, verb: string | undefined, args: string[]):
       return {
         json: values.json === true,
         out: { json: { account_id: r.accountId, email, disabled: disable, changed: r.changed }, text: `account ${r.accountId} ${r.changed ? state : `was already ${state}`}` },
+      };
+    }
+    case 'account revoke': {
+      const { values } = parse(args, { email: { type: 'string' } });
+      const email = required(values, 'email');
+      const r = await withCore((core) => core.accounts.revokeAll(email, CTX));
+      if (!r) throw new OperatorError(`no open account with email "${email}"`);
+      return {
+        json: values.json === true,
+        out: { json: { account_id: r.accountId, email, revoked_sessions: r.revoked }, text: `account ${r.accountId}: ${r.revoked} session(s) revoked, API token replaced` },
       };
     }
     default:

@@ -216,11 +216,32 @@ export class Accounts {
     const now = this.d.clock.now();
     await this.d.store.transaction(async (tx) => {
       const revoked = disabled ? await tx.revokeSessionsOf(account.id, now) : 0;
-      await tx.updateAccount(account.id, { disabled_at: disabled ? now : null, authorization_updated_at: now, updated_at: now });
+      // The API token is replaced too: a later enable must not bring back a token the disable killed.
+      const token = disabled ? this.newApiToken().patch : {};
+      await tx.updateAccount(account.id, { ...token, disabled_at: disabled ? now : null, authorization_updated_at: now, updated_at: now });
       await this.d.audit.record(tx, disabled ? 'account.disable' : 'account.enable', account.id, ctx, { revoked });
     });
     this.d.cache.forgetAccount(account.id);
     return { accountId: account.id, changed: true };
+  }
+
+  /**
+   * The operator revokes everything an account is signed in with (security.md: "an operator's revoke kills
+   * all of them"): every session and Auth-Token, open reset codes, and the API token (replaced by a new one
+   * nobody has seen). The password stays. Undefined: no such open account.
+   */
+  async revokeAll(email: string, ctx: RequestContext): Promise<{ accountId: number; revoked: number } | undefined> {
+    const account = await this.d.store.accountByEmailKey(emailKey(email));
+    if (!account || account.closed_at !== null) return undefined;
+    const now = this.d.clock.now();
+    const revoked = await this.d.store.transaction(async (tx) => {
+      const revoked = await tx.revokeSessionsOf(account.id, now);
+      await tx.deleteResetCodesOf(account.id);
+      await tx.updateAccount(account.id, { ...this.newApiToken().patch, authorization_updated_at: now, updated_at: now });
+      await this.d.audit.record(tx, 'sessions.revoke', account.id, ctx, { revoked });
+      return revoked;
+    });
+    return { accountId: account.id, revoked };
   }
 
   /** Closes an account: every credential dies, personal data is erased, the row stays as a tombstone. */

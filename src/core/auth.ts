@@ -35,9 +35,10 @@ export class Authenticator {
   ): Promise<Principal> {
     const { store, throttle, hasher, cache, clock, audit } = this.d;
     const key = emailKey(email);
-    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 1024) {
-      throw invalidCredentials();
-    }
+    // security.md: password length is bounded (256) before hashing. No password the policy accepts is longer
+    // after NFKC, so a longer one fails at once; 4096 code units bounds the work of normalising.
+    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) throw invalidCredentials();
+    if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw invalidCredentials();
     await throttle.check(store, key, ctx.ip);
 
     const now = clock.now();
@@ -61,9 +62,10 @@ export class Authenticator {
     }
 
     if (!account || !ok) {
-      const remaining = await throttle.fail(store, key, ctx.ip);
+      const { remaining, addressLocked } = await throttle.fail(store, key, ctx.ip);
       await audit.record(store, 'login.failure', account?.id ?? null, ctx, { remaining });
-      if (remaining === 0) await audit.record(store, 'login.lockout', account?.id ?? null, ctx);
+      if (remaining === 0) await audit.record(store, 'login.lockout', account?.id ?? null, ctx, { scope: 'account' });
+      if (addressLocked) await audit.record(store, 'login.lockout', null, ctx, { scope: 'address' });
       throw invalidCredentials(remaining);
     }
 

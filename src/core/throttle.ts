@@ -59,13 +59,16 @@ export class LoginThrottle {
     if (wait > 0) throw lockedError(wait);
   }
 
-  /** Counts a failure against the email and the address; returns the attempts left for the email (0: cool-down started). */
-  async fail(store: Store, emailKey: string, ip: string | undefined): Promise<number> {
+  /**
+   * Counts a failure against the email and the address; returns the attempts left for the email (0: cool-down
+   * started) and whether this failure started the address's cool-down.
+   */
+  async fail(store: Store, emailKey: string, ip: string | undefined): Promise<{ remaining: number; addressLocked: boolean }> {
     const lockMs = this.settings.lockoutSeconds * 1000;
     const now = this.clock.now();
     const r = await store.recordFailure(this.accountKey(emailKey), now, this.windowMs, this.settings.maxFailures, lockMs);
-    if (ip !== undefined) await store.recordFailure(this.addressKey(ip), now, this.windowMs, this.settings.addressMaxFailures, lockMs);
-    return Math.max(0, this.settings.maxFailures - r.failures);
+    const a = ip === undefined ? undefined : await store.recordFailure(this.addressKey(ip), now, this.windowMs, this.settings.addressMaxFailures, lockMs);
+    return { remaining: Math.max(0, this.settings.maxFailures - r.failures), addressLocked: a?.failures === this.settings.addressMaxFailures };
   }
 
   /** A success (or a completed reset) forgets the email's failures; the address keeps its count. */

@@ -268,6 +268,12 @@ export class Store {
       .execute();
   }
 
+  /** Audit rows of the given events, oldest first (events without an account: applications, address lockouts). */
+  async auditEvents(events: string[]): Promise<Array<{ event: string; at: number; account_id: number | null; ip: string | null; user_agent: string | null; detail: string | null }>> {
+    if (events.length === 0) return [];
+    return this.db.selectFrom('audit_log').select(['event', 'at', 'account_id', 'ip', 'user_agent', 'detail']).where('event', 'in', events).orderBy('id').execute();
+  }
+
   // ---- companies (BookingBug) -----------------------------------------------------------------
 
   async insertCompany(row: Omit<CompanyRow, 'id'>): Promise<number> {

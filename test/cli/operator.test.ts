@@ -177,8 +177,45 @@ describe('gatehouse operator commands', () => {
     assert.equal((await json(['account', 'enable', '--email', email])).changed, true);
     const again = await bb(server, `/login/admin/${company.id}`, { app, body: { email, password: GOOD_PASSWORD } });
     assert.equal(again.status, 200, again.text);
+    assert.equal((await request(server.url, '/api/v9/me', { auth: [apiToken, 'api_token'] })).status, 403, 'the API token killed by the disable stays dead');
+    assert.equal((await bb(server, `/admin/${company.id}/company`, { app, token })).status, 401, 'so does the Auth-Token');
     await refused(['account', 'disable', '--email', uniqueEmail('nobody')], 1, /no open account/);
     await refused(['account', 'disable'], 2, /--email is required/);
+  });
+
+  it('account revoke: every session, Auth-Token and the API token die at once in both dialects; the password still works', async () => {
+    const company = await json(['company', 'create', '--name', 'Revoke Co']);
+    const email = uniqueEmail('cli-revoke');
+    await json(['admin', 'create', '--company', String(company.id), '--email', email, '--password', GOOD_PASSWORD, '--name', 'Rae Voke']);
+    const created = await json(['app', 'create', '--company', String(company.id), '--name', 'Revoke app']);
+    const app: App = { appId: String(created.app_id), appKey: String(created.app_key) };
+    const tokens = await Promise.all(
+      [1, 2].map(async () => ((await bb(server, `/login/admin/${company.id}`, { app, body: { email, password: GOOD_PASSWORD } })).json as { auth_token: string }).auth_token),
+    );
+    const signin = await request(server.url, '/api/sessions', { method: 'POST', json: { email, password: GOOD_PASSWORD } });
+    const accounts = `__Secure-accounts-session=${signin.cookies['__Secure-accounts-session']?.value}`;
+    const v8 = `toggl_api_session_new=${(await request(server.url, '/api/v8/sessions', { method: 'POST', auth: [email, GOOD_PASSWORD] })).cookies['toggl_api_session_new']?.value}`;
+    const apiToken = ((await request(server.url, '/api/v9/me', { cookie: accounts })).json as { api_token: string }).api_token;
+    const alive = async () => [
+      (await bb(server, `/admin/${company.id}/company`, { app, token: tokens[0] })).status,
+      (await bb(server, `/admin/${company.id}/company`, { app, token: tokens[1] })).status,
+      (await request(server.url, '/api/v9/me', { cookie: accounts })).status,
+      (await request(server.url, '/api/v8/me', { cookie: v8 })).status,
+      (await request(server.url, '/api/v9/me', { auth: [apiToken, 'api_token'] })).status,
+    ];
+    assert.deepEqual(await alive(), [200, 200, 200, 200, 200]);
+
+    const revoked = await json(['account', 'revoke', '--email', email]);
+    assert.deepEqual(revoked, { account_id: revoked.account_id, email, revoked_sessions: 4 });
+    assert.deepEqual(await alive(), [401, 401, 403, 403, 403], 'Auth-Tokens, accounts session, v8 session, API token');
+    const events = await server.core.store.auditOf(Number(revoked.account_id));
+    const event = events.find((e) => e.event === 'sessions.revoke');
+    assert.ok(event, `audited: ${events.map((e) => e.event).join(', ')}`);
+    assert.equal(event.ip, 'cli');
+    assert.equal(event.user_agent, 'gatehouse-cli');
+    assert.equal((await request(server.url, '/api/v9/me', { auth: [email, GOOD_PASSWORD] })).status, 200, 'the password still works');
+    assert.equal((await bb(server, `/login/admin/${company.id}`, { app, body: { email, password: GOOD_PASSWORD } })).status, 200);
+    await refused(['account', 'revoke', '--email', uniqueEmail('nobody')], 1, /no open account/);
   });
 
   it('wrong or missing arguments: a message on stderr, a non-zero exit, nothing written', async () => {

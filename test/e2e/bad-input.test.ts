@@ -152,6 +152,10 @@ describe('bad input never gets a 5xx, and gets the documented 4xx in its generat
     const huge = `Basic ${b64(`${'a'.repeat(9000)}:${'b'.repeat(9000)}`)}`;
     const res = await request(server.url, '/api/v9/me', { headers: { authorization: huge } });
     assert.ok(res.status >= 400 && res.status < 500, `${res.status} ${res.text}`);
+    // The limit is the server's (16 KiB of headers), not the Basic parser's: any header counts, on any route.
+    for (const path of ['/api/v9/me', '/api/sessions', '/api/v1/login']) {
+      assert.equal((await request(server.url, path, { headers: { 'x-padding': 'p'.repeat(20 * 1024) } })).status, 431, path);
+    }
   });
 
   it('RFC 7235 allows one or more spaces after the scheme', async () => {
@@ -331,6 +335,35 @@ describe('bad input never gets a 5xx, and gets the documented 4xx in its generat
     // Logins with over-long values are plain failures, not errors.
     assertError('accounts', await request(server.url, '/api/sessions', { method: 'POST', json: { email: longEmail, password: GOOD_PASSWORD } }), 403, 'email over 254');
     assertError('v9', await request(server.url, '/api/v9/me', { auth: [longEmail, GOOD_PASSWORD] }), 403, 'Basic email over 254');
+  });
+
+  it('a login password over 256 characters (after NFKC) fails without being hashed; 256 is hashed and works', async () => {
+    const hasher = server.core.hasher;
+    let hashed = 0;
+    const verify = hasher.verify.bind(hasher);
+    const verifyDummy = hasher.verifyDummy.bind(hasher);
+    hasher.verify = (stored, password) => (hashed++, verify(stored, password));
+    hasher.verifyDummy = (password) => (hashed++, verifyDummy(password));
+    try {
+      const longest = `${'Zq7-'.repeat(64)}`;
+      assert.equal([...longest].length, 256);
+      const e = uniqueEmail('long-pass');
+      assert.equal((await request(server.url, '/api/signup', { method: 'POST', json: { email: e, password: longest } })).status, 201);
+      hashed = 0;
+      assert.equal((await request(server.url, '/api/v9/me', { auth: [e, longest] })).status, 200, '256 characters log in');
+      assert.equal(hashed, 1);
+      hashed = 0;
+      // 'ﬁ' is one character that NFKC turns into two: 256 as sent, 257 after NFKC.
+      for (const tooLong of [`${longest}x`, `${longest.slice(0, 255)}\ufb01`]) {
+        assertError('accounts', await request(server.url, '/api/sessions', { method: 'POST', json: { email: e, password: tooLong } }), 403, 'accounts login, password over 256');
+        assertError('v9', await request(server.url, '/api/v9/me', { auth: [e, tooLong] }), 403, 'Basic, password over 256');
+      }
+      assertError('v9', await request(server.url, '/api/v9/me', { auth: [e, 'p'.repeat(1000)] }), 403, 'Basic, password of 1000');
+      assert.equal(hashed, 0, 'no Argon2id work for a password over the limit');
+    } finally {
+      hasher.verify = verify;
+      hasher.verifyDummy = verifyDummy;
+    }
   });
 
   it('an over-long reset code in the path is a 4xx in the accounts format', async () => {

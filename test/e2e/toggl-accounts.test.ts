@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
+import { sha256 } from '../../src/core/crypto.js';
 import { request, type RequestOptions, type Response } from '../helpers/http.js';
 import { GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../helpers/server.js';
 
@@ -202,6 +203,16 @@ describe('Toggl accounts service (/api)', () => {
     }
     assert.equal(await status('/api/sessions', { cookie: second }), 403);
     assert.equal(await status('/api/sessions', { method: 'POST', json: { email: u.email, password: u.password } }), 403);
+
+    // Personal data is erased; the row stays as a tombstone.
+    const row = await server.core.store.accountById(u.id);
+    assert.ok(row, 'the tombstone row is kept');
+    assert.ok(row.closed_at !== null);
+    assert.deepEqual(
+      [row.email, row.email_key, row.fullname, row.password_hash, row.api_token_enc, row.api_token_digest],
+      [null, null, '', null, null, null],
+      'email, names, password hash and API token erased',
+    );
 
     const again = await signup('Back Again', 'harbor-violet-93-engine', u.email);
     assert.notEqual(again.id, u.id, 'the old id is not reused');
@@ -436,5 +447,68 @@ describe('login throttle (LOGIN_MAX_FAILURES=3)', () => {
     assert.equal(remaining(await request(server.url, '/api/sessions', { method: 'POST', json: { email: u.email, password: 'wrong-password-y' } })), '1');
     assert.equal(await status('/api/sessions', { method: 'POST', json: { email: u.email, password: u.password } }), 200);
     assert.equal(remaining(await request(server.url, '/api/v9/me', { auth: [u.email, 'wrong-password-z'] })), '2');
+  });
+});
+
+describe('session last-use writes are throttled (SESSION_TOUCH_SECONDS=1)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ SESSION_TOUCH_SECONDS: '1' });
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('many requests within the interval leave the sessions row untouched; the first one after it moves last_used_at once', async () => {
+    const u = await signupAt(server);
+    const token = cookieValue(await request(server.url, '/api/v8/sessions', { method: 'POST', auth: [u.email, u.password] }), API_COOKIE);
+    const row = async () => {
+      const r = await server.core.store.sessionByDigest(sha256(token));
+      assert.ok(r, 'the session row exists');
+      return r;
+    };
+    const use = async () => assert.equal((await request(server.url, '/api/v8/me', { cookie: `${API_COOKIE}=${token}` })).status, 200);
+    const created = await row();
+    assert.equal(created.last_used_at, created.created_at);
+    for (let i = 0; i < 10; i++) await use();
+    assert.equal((await row()).last_used_at, created.last_used_at, 'no write for uses within the interval');
+
+    await new Promise((r) => setTimeout(r, 1100));
+    await use();
+    const touched = (await row()).last_used_at;
+    assert.ok(touched > created.last_used_at, 'the first use after the interval records the time');
+    for (let i = 0; i < 10; i++) await use();
+    assert.equal((await row()).last_used_at, touched, 'and then no write again until the next interval');
+  });
+});
+
+describe('cookies over https (PUBLIC_URL=https://...)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ PUBLIC_URL: 'https://gatehouse.example' });
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('both session cookies, and their clearing, carry Secure, HttpOnly, SameSite=Lax and Path=/', async () => {
+    const email = uniqueEmail('https');
+    const signup = await request(server.url, '/api/signup', { method: 'POST', json: { email, password: GOOD_PASSWORD } });
+    assert.equal(signup.status, 201, signup.text);
+    const v8 = await request(server.url, '/api/v8/sessions', { method: 'POST', auth: [email, GOOD_PASSWORD] });
+    const cleared = await request(server.url, '/api/sessions', {
+      method: 'DELETE',
+      cookie: accountsCookie(cookieValue(signup)),
+      headers: { origin: 'https://gatehouse.example' },
+    });
+    assert.equal(cleared.status, 200, cleared.text);
+    for (const [what, res, name] of [
+      ['signup', signup, ACCOUNTS_COOKIE],
+      ['v8 session', v8, API_COOKIE],
+      ['logout', cleared, ACCOUNTS_COOKIE],
+    ] as const) {
+      const a = attrs(res, name);
+      for (const expected of ['secure', 'httponly', 'samesite=lax', 'path=/']) assert.ok(a.includes(expected), `${what}: ${name} has ${expected}: ${a.join('; ')}`);
+    }
   });
 });
