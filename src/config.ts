@@ -162,7 +162,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info',
     password: { minLength, maxLength: 256, rejectCommon: bool(env, 'PASSWORD_REJECT_COMMON', true) },
     hashing: {
-      concurrency: int(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism()), 1, 64),
+      // One core is left to the event loop, so a login storm does not starve token checks (bench/RESULTS.md).
+      concurrency: int(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 64),
       queue: int(env, 'HASH_QUEUE', 64, 0, 100000),
     },
     login: {

@@ -1,6 +1,7 @@
 // loadConfig (src/config.ts): documented defaults, every bad value refused with a ConfigError naming its
 // variable, and production refusing to start without its secrets.
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -29,7 +30,8 @@ describe('loadConfig', () => {
     assert.equal(c.requestTimeoutMs, 30_000);
     assert.equal(c.resetCode.ttlSeconds, 3600);
     assert.deepEqual(c.sessions.authToken, { idle: 86400, max: 30 * 86400 }, 'BookingBug Auth-Token: 24 h sliding, 30 days absolute');
-    assert.ok(c.hashing.concurrency >= 1 && c.hashing.queue >= 1);
+    assert.equal(c.hashing.concurrency, Math.max(1, availableParallelism() - 1), 'one core left to the event loop');
+    assert.equal(c.hashing.queue, 64);
   });
 
   it('reads the values it is given', () => {
