@@ -2,16 +2,9 @@
 // error (ours, the core's, Fastify's) as BookingBug does: a status and `{"error": "<message>"}`.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CoreError, type CoreErrorCode } from '../../core/errors.js';
+import { WireError } from '../wire-error.js';
 
-export class BookingBugError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+export class BookingBugError extends WireError {}
 
 export const ERRORS = {
   invalidApplication: () => new BookingBugError(401, 'Invalid App-Id or App-Key'),

@@ -5,18 +5,11 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CoreError } from '../../core/errors.js';
 import { MESSAGES } from '../../core/validate.js';
 import { requestPath } from '../context.js';
+import { WireError } from '../wire-error.js';
 
 export type Generation = 'v9' | 'v8' | 'accounts';
 
-export class TogglError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+export class TogglError extends WireError {}
 
 export const ERRORS = {
   missingCredentials: () => new TogglError(401, '', { 'X-Authorization-Missing': 'true' }),
