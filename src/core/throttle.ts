@@ -104,19 +104,20 @@ export class RateLimits {
   async take(store: Store, items: ReadonlyArray<readonly [RateKind, string]>): Promise<void> {
     const windowMs = this.settings.windowSeconds * 1000;
     const now = this.clock.now();
-    let wait = 0;
-    for (const [kind, subject] of items) {
-      const key = `rate:${kind}:` + this.keyring.digest('rate-limit', `${kind}\0${subject}`);
+    const keyed = items.map(([kind, subject]) => ({ max: this.limit(kind), key: `rate:${kind}:` + this.keyring.digest('rate-limit', `${kind}\0${subject}`) }));
+    const refuse = (until: number) => new CoreError('rate_limited', 'Too many requests, try again later', { retryAfter: Math.max(1, Math.ceil((until - now) / 1000)) });
+    // A refused request counts against nothing: a flood from one address that is already cut off must not
+    // use up the limit of the email it names (the owner could then not get a reset mail).
+    for (const { key } of keyed) {
       const state = await store.throttleState(key);
-      if (state && state.locked_until !== null && state.locked_until > now) {
-        wait = Math.max(wait, Math.ceil((state.locked_until - now) / 1000));
-        continue;
-      }
-      const max = this.limit(kind);
+      if (state && state.locked_until !== null && state.locked_until > now) throw refuse(state.locked_until);
+    }
+    let over: number | undefined;
+    for (const { key, max } of keyed) {
       const r = await store.recordFailure(key, now, windowMs, max, windowMs);
       // Concurrent requests may pass the check above together; the atomic count settles who is over.
-      if (r.failures > max) wait = Math.max(wait, Math.ceil(((r.lockedUntil ?? now + windowMs) - now) / 1000));
+      if (r.failures > max) over = Math.max(over ?? 0, r.lockedUntil ?? now + windowMs);
     }
-    if (wait > 0) throw new CoreError('rate_limited', 'Too many requests, try again later', { retryAfter: Math.max(1, wait) });
+    if (over !== undefined) throw refuse(over);
   }
 }

@@ -167,6 +167,13 @@ describe('limits on mail and signups', () => {
       statuses.push((await request(server.url, '/api/password_reset', from(ip, { method: 'POST', json: { email: uniqueEmail('flood') } }))).status);
     }
     assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+    // Refused requests use up nothing: the flooding address cannot exhaust a victim's per-email allowance.
+    const victim = uniqueEmail('victim');
+    for (let i = 0; i < 3; i++) {
+      assertLocked(await request(server.url, '/api/password_reset', from(ip, { method: 'POST', json: { email: victim } })), 'cut-off address');
+    }
+    const owner = await request(server.url, '/api/password_reset', from(address(), { method: 'POST', json: { email: victim } }));
+    assert.equal(owner.status, 200, 'the victim can still ask for a reset from elsewhere');
     const other = await request(server.url, '/api/password_reset', from(address(), { method: 'POST', json: { email: uniqueEmail('flood') } }));
     assert.equal(other.status, 200, 'another address still may');
   });
