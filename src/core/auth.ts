@@ -22,8 +22,6 @@ export class Authenticator {
   /**
    * Checks an email and password. With `cache`, a pair that verified recently is accepted without a new
    * Argon2id verify (Basic auth on every request); a password change anywhere invalidates it.
-   */
-  /**
    * With `eligible`, an account it refuses is treated exactly as an unknown email (dummy verify, failure
    * counted, same answer): a dialect that serves only some accounts reveals nothing about the others.
    */

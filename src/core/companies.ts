@@ -33,6 +33,7 @@ export interface MemberInput extends PersonInput {
 }
 
 export const companyNotFound = () => new CoreError('company_not_found', 'Company not found');
+export const forbidden = () => new CoreError('forbidden', 'Forbidden');
 
 function validName(name: string): boolean {
   return validFullname(name) && wellFormed(name);
@@ -70,6 +71,14 @@ export class Companies {
   /** True when `companyId` is `rootId` or one of its descendants. */
   async within(companyId: number, rootId: number): Promise<boolean> {
     return (await this.chain(companyId)).includes(rootId);
+  }
+
+  /** The company `companyId`, which must be `rootId` or one of its descendants: throws 404 unknown, 403 outside. */
+  async inTree(companyId: number, rootId: number): Promise<CompanyRow> {
+    const company = await this.byId(companyId);
+    if (!company) throw companyNotFound();
+    if (!(await this.within(company.id, rootId))) throw forbidden();
+    return company;
   }
 
   /** Administrators who may act in a company: its own and those of its ancestors. */

@@ -3,15 +3,15 @@
 // only) bound to its application, the company it acts in and the administrator or member record; so
 // logout, password change, reset and closure kill it through the same paths as every other session.
 import type { AccountRow, AdministratorView, ApplicationRow, CompanyRow, CompanySessionRow, MemberView, SessionRow } from '../store/store.js';
+import type { Accounts } from './accounts.js';
 import type { Authenticator } from './auth.js';
-import type { Companies } from './companies.js';
+import { forbidden, type Companies } from './companies.js';
 import type { RequestContext } from './context.js';
 import type { CoreDeps } from './deps.js';
-import { CoreError, invalidCredentials } from './errors.js';
+import { invalidCredentials } from './errors.js';
 import type { SessionKind } from './sessions.js';
 
 export const invalidEmailOrPassword = () => invalidCredentials();
-export const forbidden = () => new CoreError('forbidden', 'Forbidden');
 
 /** Which logins a route allows, and into which company (undefined: find it from the account's records). */
 export interface LoginScope {
@@ -45,14 +45,12 @@ export class CompanyLogins {
     private readonly d: CoreDeps,
     private readonly companies: Companies,
     private readonly auth: Authenticator,
+    private readonly accounts: Accounts,
   ) {}
 
   /** The company a route names, checked against the application's tree: 404 unknown, 403 outside. */
   async companyForApp(app: ApplicationRow, companyId: number): Promise<CompanyRow> {
-    const company = await this.companies.byId(companyId);
-    if (!company) throw new CoreError('company_not_found', 'Company not found');
-    if (!(await this.companies.within(company.id, app.company_id))) throw forbidden();
-    return company;
+    return this.companies.inTree(companyId, app.company_id);
   }
 
   async login(app: ApplicationRow, email: string, password: string, scope: LoginScope, ctx: RequestContext): Promise<LoginResult> {
@@ -173,10 +171,9 @@ export class CompanyLogins {
 
   /** May this session act in `companyId`: its own company or a descendant. Throws 404/403 otherwise. */
   async actIn(s: CompanySession, companyId: number): Promise<CompanyRow> {
-    const company = await this.companies.byId(companyId);
-    if (!company) throw new CoreError('company_not_found', 'Company not found');
-    if (!(await this.companies.within(company.id, s.company.id))) throw forbidden();
-    return company;
+    // The usual case, the session's own company, was read when the token was checked.
+    if (companyId === s.company.id) return s.company;
+    return this.companies.inTree(companyId, s.company.id);
   }
 
   /**
@@ -195,7 +192,6 @@ export class CompanyLogins {
   }
 
   async logout(s: CompanySession, ctx: RequestContext): Promise<void> {
-    const ended = await this.d.store.revokeSession(s.session.id, this.d.clock.now());
-    if (ended) await this.d.audit.record(this.d.store, 'logout', s.account.id, ctx, { kind: s.session.kind });
+    await this.accounts.endSession({ account: s.account, method: 'session', session: s.session }, ctx);
   }
 }

@@ -71,7 +71,7 @@ export function createCore(options: CoreOptions): Core {
     auth,
     companies,
     applications: new Applications(deps),
-    companyLogins: new CompanyLogins(deps, companies, auth),
+    companyLogins: new CompanyLogins(deps, companies, auth, accounts),
     accounts,
     resets: new PasswordResets(deps, accounts),
     sessions: deps.sessions,

@@ -21,6 +21,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     // A client that trickles its headers or body is cut off (Fastify's default is no limit at all).
     requestTimeout: core.config.requestTimeoutMs,
     // Node checks those deadlines every `connectionsCheckingInterval` (30 s by default): check every second.
+    // requestTimeout is given here too: Node refuses a headersTimeout above the requestTimeout it is created with.
     http: { headersTimeout: core.config.requestTimeoutMs, requestTimeout: core.config.requestTimeoutMs, connectionsCheckingInterval: 1000 },
     routerOptions: { maxParamLength: 256 },
     // X-Forwarded-For is believed only from the proxies the operator listed (TRUSTED_PROXIES).
