@@ -40,6 +40,10 @@ export interface Config {
   bodyLimit: number;
   /** Milliseconds a client has to send a whole request (slow-loris defence; also bounds a graceful stop). */
   requestTimeoutMs: number;
+  /** Seconds a graceful stop may take; past them the process exits anyway. */
+  shutdownTimeoutSeconds: number;
+  /** Mail delivery retries: first delay, longest delay, and how long to retry before a message is marked dead. */
+  mailRetry: { baseSeconds: number; maxDelaySeconds: number; windowSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -54,6 +58,16 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
+
+/** One of a closed list of words (LOG_LEVEL and the like); anything else names the setting and the list. */
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
@@ -113,6 +127,10 @@ function parseTrustedProxies(raw: string | undefined): string[] {
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const production = (env.NODE_ENV ?? '') === 'production';
   const host = env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1';
+  // A host name or an IP address (brackets are not part of HOST, even for IPv6).
+  if (isIP(host) === 0 && (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$/.test(host) || /^[\d.]+$/.test(host))) {
+    throw new ConfigError(`HOST must be an IP address or a host name to listen on, got "${host}"`);
+  }
   const port = int(env, 'PORT', 8080, 0, 65535);
   const dataDir = path.resolve(cwd, env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : 'data');
   const database = parseDatabase(env.DATABASE_URL && env.DATABASE_URL !== '' ? env.DATABASE_URL : path.join(dataDir, 'gatehouse.db'), cwd);
@@ -159,7 +177,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     secrets,
     smtpUrl,
     mailFrom: env.MAIL_FROM && env.MAIL_FROM !== '' ? env.MAIL_FROM : 'Gatehouse <no-reply@localhost>',
-    logLevel: env.LOG_LEVEL && env.LOG_LEVEL !== '' ? env.LOG_LEVEL : 'info',
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
     password: { minLength, maxLength: 256, rejectCommon: bool(env, 'PASSWORD_REJECT_COMMON', true) },
     hashing: {
       // One core is left to the event loop, so a login storm does not starve token checks (bench/RESULTS.md).
@@ -193,5 +211,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sessionTouchSeconds: int(env, 'SESSION_TOUCH_SECONDS', 60, 0, 3600),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
+    shutdownTimeoutSeconds: int(env, 'SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 3600),
+    mailRetry: {
+      baseSeconds: int(env, 'MAIL_RETRY_BASE_SECONDS', 60, 1, day),
+      maxDelaySeconds: int(env, 'MAIL_RETRY_MAX_DELAY_SECONDS', 4 * 3600, 1, 7 * day),
+      windowSeconds: int(env, 'MAIL_RETRY_WINDOW_SECONDS', 3 * day, 1, 30 * day),
+    },
   };
 }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openStore } from '../server.js';
 import { OPERATOR_USAGE, runOperator } from './operator.js';
 import { runServe } from './serve.js';
+import { runMail } from './mail.js';
 
 const USAGE = `usage: gatehouse [serve | migrate | company | admin | member | app | account | help]
 
@@ -36,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
     case 'app':
     case 'account':
       return runOperator(command, rest);
+    case 'mail':
+      return runMail(rest);
     case 'help':
     case '--help':
     case '-h':

@@ -1,5 +1,6 @@
 // `gatehouse serve` (and `npm start`): start the server, print where it listens, stop cleanly on signals.
 import { ConfigError, loadConfig } from '../config.js';
+import { logOutput } from '../log.js';
 import { startServer } from '../server.js';
 
 export async function runServe(): Promise<void> {
@@ -20,10 +21,20 @@ export async function runServe(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    running.app.log.info({ signal }, 'shutting down');
+    const deadlineMs = config.shutdownTimeoutSeconds * 1000;
+    const started = Date.now();
+    running.app.log.info({ signal, deadlineSeconds: config.shutdownTimeoutSeconds }, 'shutting down');
+    // The log is flushed for what is left of the deadline (at most a second), never synchronously: a
+    // parent that stopped reading our stdout cannot hold the exit.
+    const exit = (code: number) => void logOutput.drain(Math.min(1000, Math.max(0, deadlineMs - (Date.now() - started)))).finally(() => process.exit(code));
+    // SHUTDOWN_TIMEOUT_SECONDS: past it the process exits anyway. What was acknowledged is committed already.
+    setTimeout(() => {
+      running.app.log.error({ deadlineSeconds: config.shutdownTimeoutSeconds }, 'graceful stop passed SHUTDOWN_TIMEOUT_SECONDS: exiting anyway');
+      process.exit(1);
+    }, deadlineMs);
     running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => exit(0),
+      () => exit(1),
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

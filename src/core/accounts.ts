@@ -4,9 +4,12 @@ import type { AccountPatch, Store } from '../store/store.js';
 import { UniqueViolation } from '../store/store.js';
 import type { Principal } from './auth.js';
 import type { RequestContext } from './context.js';
-import { randomHex, randomToken } from './crypto.js';
+import { randomToken } from './crypto.js';
 import { profileOf, workspaceOf, type CoreDeps, type UserProfile, type WorkspaceView } from './deps.js';
 import { CoreError, invalidInput, type FieldProblem } from './errors.js';
+import { isOpen, Lifecycle, type KillOptions } from './lifecycle.js';
+import { securityNotice, type NoticeEvent } from './notices.js';
+import type { MailMessage } from './outbox.js';
 import { passwordProblem } from './passwords.js';
 import type { IssuedSession, SessionKind } from './sessions.js';
 import { emailKey, MESSAGES, validBeginningOfWeek, validEmail, validFullname, validTimezone } from './validate.js';
@@ -31,7 +34,12 @@ export interface ProfilePatch {
 }
 
 export class Accounts {
-  constructor(private readonly d: CoreDeps) {}
+  /** The lifecycle rules (the kill routine); shared with password resets. */
+  readonly lifecycle: Lifecycle;
+
+  constructor(private readonly d: CoreDeps) {
+    this.lifecycle = new Lifecycle(d);
+  }
 
   profile(principal: Principal): UserProfile {
     return profileOf(this.d.keyring, principal.account);
@@ -41,11 +49,6 @@ export class Accounts {
     return (await this.d.store.workspacesOwnedBy(accountId, changedAfter)).map(workspaceOf);
   }
 
-  /** A new API token: 32 lowercase hex characters, stored encrypted and looked up by keyed digest. */
-  private newApiToken(): { token: string; patch: Pick<AccountPatch, 'api_token_enc' | 'api_token_digest'> } {
-    const token = randomHex(16);
-    return { token, patch: { api_token_enc: this.d.keyring.encrypt(token), api_token_digest: this.d.keyring.digest('api-token', token) } };
-  }
 
   /** Signs up; with `store` (a transaction), the new account joins the caller's transaction. */
   async signup(input: SignupInput, ctx: RequestContext, store: Store = this.d.store): Promise<Principal> {
@@ -65,7 +68,7 @@ export class Accounts {
     if (ctx.operator !== true) await this.d.limits.take(store, [['signup-address', ctx.ip]]);
     const passwordHash = await hasher.hash(input.password);
     const now = clock.now();
-    const { patch } = this.newApiToken();
+    const apiToken = this.lifecycle.newApiToken();
     try {
       const id = await store.transaction(async (tx) => {
         const id = await tx.insertAccount({
@@ -74,8 +77,8 @@ export class Accounts {
           email_key: emailKey(input.email),
           fullname,
           password_hash: passwordHash,
-          api_token_enc: patch.api_token_enc ?? null,
-          api_token_digest: patch.api_token_digest ?? null,
+          api_token_enc: apiToken.enc,
+          api_token_digest: apiToken.digest,
           timezone,
           beginning_of_week: beginningOfWeek,
           default_workspace_id: null,
@@ -102,7 +105,7 @@ export class Accounts {
   }
 
   async updateProfile(principal: Principal, patch: ProfilePatch, ctx: RequestContext): Promise<Principal> {
-    const { store, hasher, clock, audit, config, throttle, cache } = this.d;
+    const { store, hasher, clock, audit, config, throttle, outbox } = this.d;
     const account = principal.account;
     const problems: FieldProblem[] = [];
     const change: AccountPatch = {};
@@ -152,43 +155,64 @@ export class Accounts {
 
     const now = clock.now();
     change.updated_at = now;
+    const notices: MailMessage[] = [];
+    const notice = (event: NoticeEvent, to: string | null, newEmail?: string) => {
+      if (to) notices.push(securityNotice({ event, to, at: now, ctx, newEmail, publicUrl: config.publicUrl }));
+    };
+    if (change.email !== undefined) notice('email.change', account.email, change.email ?? undefined);
     if (newHash !== undefined) {
-      // security.md: a password change kills every other session and token, the API token included;
-      // the new token is in the answer (the user object), so the caller is not locked out.
-      Object.assign(change, this.newApiToken().patch);
       change.password_hash = newHash;
       change.credentials_version = account.credentials_version + 1;
       change.authorization_updated_at = now;
+      notice('password.change', change.email ?? account.email);
     }
+    const write = async (tx: Store) => {
+      await tx.updateAccount(account.id, change);
+      if (change.email !== undefined) await audit.record(tx, 'email.change', account.id, ctx);
+      for (const m of notices) await outbox.enqueue(tx, m);
+    };
     try {
-      await store.transaction(async (tx) => {
-        await tx.updateAccount(account.id, change);
-        if (change.email !== undefined) await audit.record(tx, 'email.change', account.id, ctx);
-        if (newHash !== undefined) {
-          // Every other session dies; the caller's own session (if it used one) survives.
-          const revoked = await tx.revokeSessionsOf(account.id, now, principal.session?.id);
-          await tx.deleteResetCodesOf(account.id);
-          await audit.record(tx, 'password.change', account.id, ctx, { revoked });
-        }
-      });
+      if (newHash === undefined) await store.transaction(write);
+      else {
+        // security.md: a password change kills every other session and Auth-Token (the caller's own
+        // survives) and open reset codes; the API token is an integration credential and survives.
+        await this.lifecycle.killCredentials(
+          account.id,
+          { sessions: 'all-but-caller', authTokens: 'all-but-caller', callerSessionId: principal.session?.id, resetCodes: true, apiToken: 'keep', verifiedCredentials: true },
+          {
+            before: write,
+            after: async (tx, _now, killed) => {
+              await audit.record(tx, 'password.change', account.id, ctx, { revoked: killed.revoked });
+            },
+          },
+        );
+      }
     } catch (err) {
       if (err instanceof UniqueViolation) throw invalidInput([{ field: 'email', message: MESSAGES.emailTaken }]);
       throw err;
     }
-    if (newHash !== undefined) cache.forgetAccount(account.id);
+    if (notices.length > 0) void outbox.flush();
     const updated = await store.accountById(account.id);
     if (!updated) throw new Error('account vanished during update');
     return { ...principal, account: updated };
   }
 
   async resetApiToken(principal: Principal, ctx: RequestContext): Promise<string> {
-    const { token, patch } = this.newApiToken();
-    const now = this.d.clock.now();
-    await this.d.store.transaction(async (tx) => {
-      await tx.updateAccount(principal.account.id, { ...patch, updated_at: now });
-      await this.d.audit.record(tx, 'api_token.reset', principal.account.id, ctx);
-    });
-    return token;
+    const { audit, outbox, config } = this.d;
+    const account = principal.account;
+    const { killed } = await this.lifecycle.killCredentials(
+      account.id,
+      { sessions: 'none', authTokens: 'none', resetCodes: false, apiToken: 'replace', verifiedCredentials: false },
+      {
+        after: async (tx, now) => {
+          await audit.record(tx, 'api_token.reset', account.id, ctx);
+          if (account.email) await outbox.enqueue(tx, securityNotice({ event: 'api_token.reset', to: account.email, at: now, ctx, publicUrl: config.publicUrl }));
+        },
+      },
+    );
+    void outbox.flush();
+    if (killed.apiToken === undefined) throw new Error('API token was not replaced');
+    return killed.apiToken;
   }
 
   async openSession(accountId: number, kind: SessionKind, remember: boolean, store: Store = this.d.store): Promise<IssuedSession> {
@@ -206,22 +230,29 @@ export class Accounts {
   }
 
   /**
-   * The operator disables (or enables) an account by email. Disabling kills every session and token at
-   * once; while disabled, a correct password is answered with `account_disabled`. Undefined: no such account.
+   * The operator disables (or enables) an account by email. Disabling kills every session, Auth-Token,
+   * open reset code and the API token at once; while disabled, a correct password is answered with
+   * `account_disabled`. Undefined: no such account.
    */
   async setDisabled(email: string, disabled: boolean, ctx: RequestContext): Promise<{ accountId: number; changed: boolean } | undefined> {
     const account = await this.d.store.accountByEmailKey(emailKey(email));
-    if (!account || account.closed_at !== null) return undefined;
+    if (!isOpen(account)) return undefined;
     if ((account.disabled_at !== null) === disabled) return { accountId: account.id, changed: false };
-    const now = this.d.clock.now();
-    await this.d.store.transaction(async (tx) => {
-      const revoked = disabled ? await tx.revokeSessionsOf(account.id, now) : 0;
-      // The API token is replaced too: a later enable must not bring back a token the disable killed.
-      const token = disabled ? this.newApiToken().patch : {};
-      await tx.updateAccount(account.id, { ...token, disabled_at: disabled ? now : null, authorization_updated_at: now, updated_at: now });
-      await this.d.audit.record(tx, disabled ? 'account.disable' : 'account.enable', account.id, ctx, { revoked });
+    const mark = async (tx: Store, now: number) => {
+      await tx.updateAccount(account.id, { disabled_at: disabled ? now : null, authorization_updated_at: now, updated_at: now });
+    };
+    if (!disabled) {
+      await this.d.store.transaction(async (tx) => {
+        await mark(tx, this.d.clock.now());
+        await this.d.audit.record(tx, 'account.enable', account.id, ctx, { revoked: 0 });
+      });
+      return { accountId: account.id, changed: true };
+    }
+    // The API token is replaced by one nobody has seen: a later enable must not bring back a token the disable killed.
+    await this.lifecycle.killCredentials(account.id, EVERYTHING, {
+      before: mark,
+      after: async (tx, _now, killed) => this.d.audit.record(tx, 'account.disable', account.id, ctx, { revoked: killed.revoked }),
     });
-    this.d.cache.forgetAccount(account.id);
     return { accountId: account.id, changed: true };
   }
 
@@ -232,41 +263,40 @@ export class Accounts {
    */
   async revokeAll(email: string, ctx: RequestContext): Promise<{ accountId: number; revoked: number } | undefined> {
     const account = await this.d.store.accountByEmailKey(emailKey(email));
-    if (!account || account.closed_at !== null) return undefined;
-    const now = this.d.clock.now();
-    const revoked = await this.d.store.transaction(async (tx) => {
-      const revoked = await tx.revokeSessionsOf(account.id, now);
-      await tx.deleteResetCodesOf(account.id);
-      await tx.updateAccount(account.id, { ...this.newApiToken().patch, authorization_updated_at: now, updated_at: now });
-      await this.d.audit.record(tx, 'sessions.revoke', account.id, ctx, { revoked });
-      return revoked;
+    if (!isOpen(account)) return undefined;
+    const { killed } = await this.lifecycle.killCredentials(account.id, EVERYTHING, {
+      before: async (tx, now) => tx.updateAccount(account.id, { authorization_updated_at: now, updated_at: now }),
+      after: async (tx, _now, k) => this.d.audit.record(tx, 'sessions.revoke', account.id, ctx, { revoked: k.revoked }),
     });
-    return { accountId: account.id, revoked };
+    return { accountId: account.id, revoked: killed.revoked };
   }
 
   /** Closes an account: every credential dies, personal data is erased, the row stays as a tombstone. */
   async close(principal: Principal, ctx: RequestContext): Promise<void> {
     const id = principal.account.id;
-    const now = this.d.clock.now();
-    await this.d.store.transaction(async (tx) => {
-      const revoked = await tx.revokeSessionsOf(id, now);
-      await tx.deleteResetCodesOf(id);
-      await tx.updateAccount(id, {
-        email: null,
-        email_key: null,
-        fullname: '',
-        password_hash: null,
-        api_token_enc: null,
-        api_token_digest: null,
-        credentials_version: principal.account.credentials_version + 1,
-        updated_at: now,
-        authorization_updated_at: now,
-        closed_at: now,
-      });
-      await tx.eraseWorkspaceNames(id, now);
-      await tx.erasePersonas(id);
-      await this.d.audit.record(tx, 'account.close', id, ctx, { revoked });
-    });
-    this.d.cache.forgetAccount(id);
+    await this.lifecycle.killCredentials(
+      id,
+      { ...EVERYTHING, apiToken: 'erase' },
+      {
+        before: async (tx, now) => {
+          await tx.updateAccount(id, {
+            email: null,
+            email_key: null,
+            fullname: '',
+            password_hash: null,
+            credentials_version: principal.account.credentials_version + 1,
+            updated_at: now,
+            authorization_updated_at: now,
+            closed_at: now,
+          });
+          await tx.eraseWorkspaceNames(id, now);
+          await tx.erasePersonas(id);
+        },
+        after: async (tx, _now, killed) => this.d.audit.record(tx, 'account.close', id, ctx, { revoked: killed.revoked }),
+      },
+    );
   }
 }
+
+/** Every credential dies: closure, an operator's disable and revoke. */
+const EVERYTHING: KillOptions = { sessions: 'all', authTokens: 'all', resetCodes: true, apiToken: 'replace', verifiedCredentials: true };

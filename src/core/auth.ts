@@ -5,6 +5,7 @@ import type { AccountRow, SessionRow } from '../store/store.js';
 import type { RequestContext } from './context.js';
 import type { CoreDeps } from './deps.js';
 import { CoreError, invalidCredentials } from './errors.js';
+import { isOpen, isUsable } from './lifecycle.js';
 import type { SessionKind } from './sessions.js';
 import { emailKey, EMAIL_MAX } from './validate.js';
 
@@ -44,7 +45,7 @@ export class Authenticator {
       const hit = cache.lookup(key, password, now);
       if (hit) {
         const account = await store.accountById(hit.accountId);
-        if (account && account.closed_at === null && account.disabled_at === null && account.credentials_version === hit.credentialsVersion && account.email_key === key) {
+        if (isUsable(account) && account.credentials_version === hit.credentialsVersion && account.email_key === key) {
           return { account, method: 'password' };
         }
       }
@@ -53,7 +54,7 @@ export class Authenticator {
     const found = await store.accountByEmailKey(key);
     const account = found && (!options.eligible || (await options.eligible(found))) ? found : undefined;
     let ok = false;
-    if (account && account.password_hash !== null && account.closed_at === null) {
+    if (isOpen(account) && account.password_hash !== null) {
       ok = await hasher.verify(account.password_hash, password);
     } else {
       await hasher.verifyDummy(password);
@@ -69,8 +70,9 @@ export class Authenticator {
 
     await throttle.clear(store, key);
     // Said only to whoever knows the password, so it reveals nothing to a guesser.
-    if (account.disabled_at !== null) {
-      await audit.record(store, 'login.refused.disabled', account.id, ctx);
+    const accountId = account.id;
+    if (!isUsable(account)) {
+      await audit.record(store, 'login.refused.disabled', accountId, ctx);
       throw new CoreError('account_disabled', 'Account has been disabled');
     }
     if (account.password_hash !== null && hasher.needsRehash(account.password_hash)) {
@@ -89,7 +91,7 @@ export class Authenticator {
   async apiToken(token: string): Promise<Principal> {
     if (!API_TOKEN.test(token)) throw invalidCredentials();
     const account = await this.d.store.accountByApiTokenDigest(this.d.keyring.digests('api-token', token));
-    if (!account) throw invalidCredentials();
+    if (!isUsable(account)) throw invalidCredentials();
     return { account, method: 'api_token' };
   }
 

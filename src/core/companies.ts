@@ -6,6 +6,7 @@ import type { Accounts } from './accounts.js';
 import type { RequestContext } from './context.js';
 import type { CoreDeps } from './deps.js';
 import { CoreError, invalidInput, type FieldProblem } from './errors.js';
+import { isOpen } from './lifecycle.js';
 import { emailKey, validEmail, validFullname, wellFormed } from './validate.js';
 
 export const ROLES = ['owner', 'admin', 'user', 'callcentre'] as const;
@@ -140,7 +141,7 @@ export class Companies {
     if (!validEmail(input.email)) throw invalidInput([{ field: 'email', message: 'Invalid email' }]);
     if (!(await this.byId(input.companyId))) throw companyNotFound();
     const existing = await store.accountByEmailKey(emailKey(input.email));
-    if (existing && existing.closed_at === null) {
+    if (isOpen(existing)) {
       if (input.password !== undefined) {
         const ok = existing.password_hash !== null && (await hasher.verify(existing.password_hash, input.password));
         if (!ok) throw invalidInput([{ field: 'password', message: 'The email already has an account and the password does not match it (leave the password out to attach)' }]);

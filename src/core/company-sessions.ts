@@ -13,6 +13,9 @@ import type { SessionKind } from './sessions.js';
 
 export const invalidEmailOrPassword = () => invalidCredentials();
 
+/** The reset-mail audience of an application: accounts that could log in through it (data: appId, as, companyId). */
+export const BOOKINGBUG_AUDIENCE = 'bookingbug';
+
 /** Which logins a route allows, and into which company (undefined: find it from the account's records). */
 export interface LoginScope {
   as: 'any' | 'administrator' | 'member';
@@ -82,6 +85,16 @@ export class CompanyLogins {
     // Only when the records changed between the eligibility check and now.
     if (!persona || !company) throw invalidEmailOrPassword();
     return this.open(app, account, company, persona);
+  }
+
+  /** The reset-mail audience check: the application is live and the account could log in through it in the scope. */
+  async audienceAccepts(accountId: number, data: Record<string, unknown>): Promise<boolean> {
+    if (typeof data.appId !== 'string') return false;
+    const app = await this.d.store.applicationByAppId(data.appId);
+    if (!app || app.revoked_at !== null) return false;
+    const as = data.as === 'administrator' || data.as === 'member' ? data.as : 'any';
+    const companyId = typeof data.companyId === 'number' ? data.companyId : undefined;
+    return this.mayLogIn(app, accountId, { as, companyId });
   }
 
   /** Could this account log in here (in the scope's company, or anywhere in the application's tree)? */

@@ -5,7 +5,7 @@ import type { Store } from '../store/store.js';
 import { Accounts } from './accounts.js';
 import { Applications } from './applications.js';
 import { Companies } from './companies.js';
-import { CompanyLogins } from './company-sessions.js';
+import { BOOKINGBUG_AUDIENCE, CompanyLogins } from './company-sessions.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './auth.js';
 import { systemClock, type Clock } from './context.js';
@@ -58,11 +58,14 @@ export function createCore(options: CoreOptions): Core {
     limits: new RateLimits(keyring, config.rateLimits, clock),
     cache: new VerifiedCredentials(keyring, config.basicCacheSeconds * 1000),
     sessions: new Sessions(keyring, clock, config.sessionTouchSeconds),
-    outbox: new Outbox(store, keyring, options.mail, clock, options.log),
+    outbox: new Outbox(store, keyring, options.mail, clock, options.log, config.mailRetry),
   };
   const accounts = new Accounts(deps);
   const auth = new Authenticator(deps);
   const companies = new Companies(deps, accounts);
+  const companyLogins = new CompanyLogins(deps, companies, auth, accounts);
+  const resets = new PasswordResets(deps, accounts);
+  resets.registerAudience(BOOKINGBUG_AUDIENCE, (account, data) => companyLogins.audienceAccepts(account.id, data));
   return {
     config,
     store,
@@ -71,9 +74,9 @@ export function createCore(options: CoreOptions): Core {
     auth,
     companies,
     applications: new Applications(deps),
-    companyLogins: new CompanyLogins(deps, companies, auth, accounts),
+    companyLogins,
     accounts,
-    resets: new PasswordResets(deps, accounts),
+    resets,
     sessions: deps.sessions,
     outbox: deps.outbox,
     hasher: deps.hasher,

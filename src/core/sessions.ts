@@ -8,6 +8,7 @@ import type { SessionLifetime } from '../config.js';
 import type { Clock } from './context.js';
 import { randomToken, sha256 } from './crypto.js';
 import type { Keyring } from './keys.js';
+import { isUsable } from './lifecycle.js';
 
 /** accounts and api: the Toggl dialect's; bb-admin and bb-member: BookingBug Auth-Tokens. */
 export type SessionKind = 'accounts' | 'api' | 'bb-admin' | 'bb-member';
@@ -58,7 +59,7 @@ export class Sessions {
     const now = this.clock.now();
     if (session.revoked_at !== null || session.expires_at <= now || session.last_used_at + session.idle_seconds * 1000 <= now) return undefined;
     const account = await store.accountById(session.account_id);
-    if (!account || account.closed_at !== null || account.disabled_at !== null) return undefined;
+    if (!isUsable(account)) return undefined;
     // Touch at most once per interval, and often enough that a short idle timeout still slides.
     const touchMs = Math.min(this.touchSeconds * 1000, (session.idle_seconds * 1000) / 2);
     if (session.last_used_at <= now - touchMs) await store.touchSession(session.id, now, now - touchMs);

@@ -8,6 +8,7 @@ import { sendBookingBugError } from './bookingbug/errors.js';
 import { requestPath } from './context.js';
 import { publicPages } from './pages.js';
 import { redactUrl } from './redact.js';
+import { logOutput } from '../log.js';
 import { sendTogglError } from './toggl/errors.js';
 import { togglDialect } from './toggl/index.js';
 
@@ -39,6 +40,8 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     logger: {
       level: options.logLevel ?? core.config.logLevel,
+      // Written without ever blocking (src/log.ts): a full stdout pipe must not stall requests or a stop.
+      stream: logOutput,
       // Headers (Authorization, Cookie) and bodies are never logged; URLs are logged with codes masked.
       serializers: {
         req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),

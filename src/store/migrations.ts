@@ -168,6 +168,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('accounts').addColumn('disabled_at', time).execute();
       },
     },
+    '0004_mail_dead_letters': {
+      // Mail is never deleted undelivered: past its retry window a message is marked dead (with its last
+      // error) until an operator retries it; an operator's retry starts a new window.
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('mail_outbox').addColumn('retry_since', time).execute();
+        await db.schema.alterTable('mail_outbox').addColumn('dead_at', time).execute();
+      },
+    },
   };
 }
 

@@ -78,6 +78,10 @@ export interface MailOutboxTable {
   next_attempt_at: number;
   locked_until: number | null;
   last_error: string | null;
+  /** When retries began (creation, or an operator's retry); the retry window counts from here. */
+  retry_since: number | null;
+  /** Set when the retry window ran out: kept with its last error until an operator retries it. */
+  dead_at: number | null;
 }
 
 export interface CompaniesTable {

@@ -95,8 +95,6 @@ export class Store {
       .selectFrom('accounts')
       .selectAll()
       .where('api_token_digest', 'in', digests)
-      .where('closed_at', 'is', null)
-      .where('disabled_at', 'is', null)
       .executeTakeFirst()) as AccountRow | undefined;
   }
 
@@ -152,10 +150,11 @@ export class Store {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Revokes every live session of an account, except `keepId` when given; returns how many died. */
-  async revokeSessionsOf(accountId: number, now: number, keepId?: number): Promise<number> {
+  /** Revokes every live session of an account (of `kinds` when given), except `keepId` when given; returns how many died. */
+  async revokeSessionsOf(accountId: number, now: number, keepId?: number, kinds?: readonly string[]): Promise<number> {
     let q = this.db.updateTable('sessions').set({ revoked_at: now }).where('account_id', '=', accountId).where('revoked_at', 'is', null);
     if (keepId !== undefined) q = q.where('id', '!=', keepId);
+    if (kinds !== undefined) q = q.where('kind', 'in', [...kinds]);
     const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
@@ -399,20 +398,24 @@ export class Store {
   // ---- mail outbox ----------------------------------------------------------------------------
 
   async enqueueMail(payloadEnc: string, now: number): Promise<void> {
-    await this.db.insertInto('mail_outbox').values({ created_at: now, payload_enc: payloadEnc, attempts: 0, next_attempt_at: now, locked_until: null, last_error: null }).execute();
+    await this.db
+      .insertInto('mail_outbox')
+      .values({ created_at: now, payload_enc: payloadEnc, attempts: 0, next_attempt_at: now, locked_until: null, last_error: null, retry_since: now, dead_at: null })
+      .execute();
   }
 
-  /** Claims up to `limit` due mails for this process for `leaseMs`; another process skips them meanwhile. */
-  async claimMail(now: number, limit: number, leaseMs: number): Promise<Array<{ id: number; payload_enc: string; attempts: number }>> {
+  /** Claims up to `limit` due live mails for this process for `leaseMs`; another process skips them meanwhile. */
+  async claimMail(now: number, limit: number, leaseMs: number): Promise<Array<{ id: number; payload_enc: string; attempts: number; retry_since: number }>> {
     const due = await this.db
       .selectFrom('mail_outbox')
-      .select(['id', 'payload_enc', 'attempts'])
+      .select(['id', 'payload_enc', 'attempts', 'created_at', 'retry_since'])
+      .where('dead_at', 'is', null)
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
       .orderBy('id')
       .limit(limit)
       .execute();
-    const claimed: Array<{ id: number; payload_enc: string; attempts: number }> = [];
+    const claimed: Array<{ id: number; payload_enc: string; attempts: number; retry_since: number }> = [];
     for (const m of due) {
       const r = await this.db
         .updateTable('mail_outbox')
@@ -420,7 +423,9 @@ export class Store {
         .where('id', '=', m.id)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
         .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 1) claimed.push({ id: Number(m.id), payload_enc: m.payload_enc, attempts: Number(m.attempts) });
+      if (Number(r.numUpdatedRows) === 1) {
+        claimed.push({ id: Number(m.id), payload_enc: m.payload_enc, attempts: Number(m.attempts), retry_since: Number(m.retry_since ?? m.created_at) });
+      }
     }
     return claimed;
   }
@@ -429,12 +434,56 @@ export class Store {
     await this.db.deleteFrom('mail_outbox').where('id', '=', id).execute();
   }
 
+  /** Replaces a queued item's payload (a job that became the mail it decided to send). */
+  async replaceMailPayload(id: number, payloadEnc: string): Promise<void> {
+    await this.db.updateTable('mail_outbox').set({ payload_enc: payloadEnc }).where('id', '=', id).execute();
+  }
+
   async mailFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
     await this.db
       .updateTable('mail_outbox')
       .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: nextAttemptAt, locked_until: null, last_error: error.slice(0, 500) }))
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Gives a claimed mail back without counting an attempt (this instance cannot read it). */
+  async mailReleased(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.db.updateTable('mail_outbox').set({ next_attempt_at: nextAttemptAt, locked_until: null, last_error: error }).where('id', '=', id).execute();
+  }
+
+  /** The retry window ran out: the mail stays, marked dead with its last error, until an operator retries it. */
+  async mailDead(id: number, now: number, error: string): Promise<void> {
+    await this.db
+      .updateTable('mail_outbox')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), dead_at: now, locked_until: null, last_error: error.slice(0, 500) }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Every queued mail without its payload, oldest first (for the operator's `mail status`). */
+  async mailQueue(): Promise<Array<{ id: number; created_at: number; attempts: number; next_attempt_at: number; last_error: string | null; dead_at: number | null }>> {
+    const rows = await this.db
+      .selectFrom('mail_outbox')
+      .select(['id', 'created_at', 'attempts', 'next_attempt_at', 'last_error', 'dead_at'])
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      created_at: Number(r.created_at),
+      attempts: Number(r.attempts),
+      next_attempt_at: Number(r.next_attempt_at),
+      last_error: r.last_error,
+      dead_at: r.dead_at === null ? null : Number(r.dead_at),
+    }));
+  }
+
+  /** Makes mail due now with a new retry window: one by id, or every dead one. Returns how many. */
+  async retryMail(target: { id: number } | { allDead: true }, now: number): Promise<number> {
+    let q = this.db.updateTable('mail_outbox').set({ dead_at: null, attempts: 0, next_attempt_at: now, locked_until: null, retry_since: now });
+    q = 'id' in target ? q.where('id', '=', target.id) : q.where('dead_at', 'is not', null);
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   async pendingMailCount(): Promise<number> {

@@ -2,6 +2,7 @@
 // of the core, mailed through the outbox. A request answers the same whether or not the email is known.
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
+import { BOOKINGBUG_AUDIENCE } from '../../core/company-sessions.js';
 import { requestContext } from '../context.js';
 import { application } from './credentials.js';
 import { CompanyParams, ResetBody, ResetRequestBody } from './schemas.js';
@@ -18,7 +19,7 @@ export async function resetRoutes(app: FastifyInstance, core: Core): Promise<voi
     const a = application(req);
     await core.resets.request(req.body.email, requestContext(req), {
       linkBase: linkBase(),
-      eligible: (account) => core.companyLogins.mayLogIn(a, account.id, { as: 'administrator' }),
+      audience: { name: BOOKINGBUG_AUDIENCE, data: { appId: a.app_id, as: 'administrator' } },
     });
     return SENT;
   });
@@ -31,7 +32,7 @@ export async function resetRoutes(app: FastifyInstance, core: Core): Promise<voi
       const company = await core.companyLogins.companyForApp(a, Number(req.params.company_id));
       await core.resets.request(req.body.email, requestContext(req), {
         linkBase: linkBase(),
-        eligible: (account) => core.companyLogins.mayLogIn(a, account.id, { as: 'any', companyId: company.id }),
+        audience: { name: BOOKINGBUG_AUDIENCE, data: { appId: a.app_id, as: 'any', companyId: company.id } },
       });
       return SENT;
     },
