@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { logOutput } from '../log.js';
 import { startServer } from '../server.js';
+import { describeStartFailure } from './start-errors.js';
 
 export async function runServe(): Promise<void> {
   let config;
@@ -14,7 +15,14 @@ export async function runServe(): Promise<void> {
     }
     throw err;
   }
-  const running = await startServer(config);
+  let running;
+  try {
+    running = await startServer(config);
+  } catch (err) {
+    // One line naming the cause and the setting, no stack (src/cli/start-errors.ts).
+    console.error(`gatehouse: ${describeStartFailure(err, config)}`);
+    process.exit(1);
+  }
   const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
   console.log(`Gatehouse listening on ${running.url} (public URL ${config.publicUrl}, ${where})`);
   let stopping = false;

@@ -34,7 +34,8 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
       if (path === BOOKINGBUG_PREFIX || path.startsWith(`${BOOKINGBUG_PREFIX}/`) || path.startsWith(`${BOOKINGBUG_PREFIX}?`)) {
         return sendBookingBugError(err, req, reply);
       }
-      if (path.startsWith('/api/')) return sendTogglError(err, req, reply);
+      // No route matched, so no plugin says which Toggl generation was aimed at: the path is all there is.
+      if (path.startsWith('/api/')) return sendTogglError(err, req, reply, path.startsWith('/api/v8/') ? 'v8' : path.startsWith('/api/v9/') ? 'v9' : 'accounts');
       return (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message });
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

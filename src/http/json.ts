@@ -6,6 +6,10 @@ export const MAX_JSON_DEPTH = 32;
 export class BadJson extends Error {
   readonly statusCode = 400;
   readonly code = 'GATEHOUSE_BAD_JSON';
+  /** What is wrong beyond "not JSON" (e.g. the nesting limit); undefined for plain malformed JSON. */
+  constructor(readonly detail?: string) {
+    super(detail ?? 'Invalid JSON input');
+  }
 }
 
 /** Rejects nesting deeper than `max` by scanning brackets outside strings, before JSON.parse runs. */
@@ -31,6 +35,6 @@ export function parseJsonBody(text: string): unknown {
   try {
     return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
   } catch {
-    throw new BadJson('Invalid JSON input');
+    throw new BadJson();
   }
 }

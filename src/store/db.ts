@@ -18,7 +18,8 @@ export interface OpenDatabase {
 
 export function openDatabase(database: Config['database']): OpenDatabase {
   if (database.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+    // An unreachable server fails the connection after 10 s instead of the operating system's TCP timeout.
+    const pool = new pg.Pool({ connectionString: database.url, max: 10, connectionTimeoutMillis: 10_000 });
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => undefined);
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };

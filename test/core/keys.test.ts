@@ -2,7 +2,7 @@
 // signing keys published as a JWKS, and rotation (secrets newest first: old values keep working).
 // loadSecrets: the embedded default generates its secret once, owner-only, and reuses it.
 import assert from 'node:assert/strict';
-import { createPublicKey, sign, verify } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,12 @@ describe('Keyring', () => {
     assert.notEqual(rotated.digest('api-token', 'v'), rotated.digest('reset-code', 'v'));
     assert.notEqual(rotated.digest('api-token', 'v'), rotated.digest('api-token', 'w'));
     assert.equal(new Keyring([NEW]).digest('api-token', 'v'), fresh.digest('api-token', 'v'), 'instances with one secret agree');
+    // Keyed: the secret changes the digest, and no unkeyed hash of the value (with or without the purpose) matches.
+    assert.notEqual(fresh.digest('api-token', 'v'), old.digest('api-token', 'v'), 'another secret gives another digest');
+    const unkeyed = ['v', 'api-token\0v', 'api-tokenv'].flatMap((m) => [createHash('sha256').update(m).digest('base64url'), createHash('sha256').update(m).digest('hex')]);
+    for (const d of [fresh.digest('api-token', 'v'), old.digest('api-token', 'v')]) assert.ok(!unkeyed.includes(d), 'not an unkeyed SHA-256');
+    // An HMAC under a key only the secret yields: the same value under a key derived from another secret differs.
+    assert.notEqual(fresh.digest('api-token', 'v'), createHmac('sha256', 'api-token').update('v').digest('base64url'));
   });
 
   it('publishes one public Ed25519 key per secret, the signing key first', () => {

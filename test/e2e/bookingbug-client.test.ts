@@ -14,20 +14,26 @@ import { after, before, describe, it } from 'node:test';
 import { createJrniClient } from '@bookinglab/booking-journey-api';
 import { admin, application, company, member, type App } from '../helpers/bookingbug.js';
 import { GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { resetCodeIn, startSmtp, type SmtpProcess } from '../helpers/smtp.js';
 
 describe('npm client @bookinglab/booking-journey-api (JrniClient)', () => {
   let server: TestServer;
+  let smtp: SmtpProcess;
   let app: App;
   let root: number;
   let child: number;
 
   before(async () => {
-    server = await startTestServer();
+    smtp = await startSmtp();
+    server = await startTestServer({ SMTP_URL: smtp.url });
     root = await company(server, 'Client');
     child = await company(server, 'Client child', root);
     app = await application(server, root, false);
   });
-  after(async () => server.stop());
+  after(async () => {
+    await server.stop();
+    await smtp.stop();
+  });
 
   const client = () => createJrniClient(`${server.config.publicUrl}/api/v1`, { appId: app.appId });
 
@@ -72,8 +78,17 @@ describe('npm client @bookinglab/booking-journey-api (JrniClient)', () => {
     });
   });
 
-  it('asks for a password reset mail', async () => {
-    const res = await client().forgottenPassword(child, { email: uniqueEmail('jrni-reset') });
-    assert.equal(res.status, 200);
+  it('asks for a password reset mail: a member gets a code; an unknown email gets the same answer and no mail', async () => {
+    const unknown = uniqueEmail('jrni-reset-unknown');
+    const known = uniqueEmail('jrni-reset');
+    await member(server, child, known);
+    const none = await client().forgottenPassword(child, { email: unknown });
+    const sent = await client().forgottenPassword(child, { email: known });
+    assert.equal(none.status, 200);
+    assert.equal(sent.status, 200);
+    assert.deepEqual(none.data, sent.data, 'the same answer');
+    // The outbox works in order: once the later request's mail has arrived, the earlier one was decided.
+    assert.ok(resetCodeIn(await smtp.waitFor(known)).length >= 8);
+    assert.deepEqual(smtp.mails.filter((m) => m.to.includes(unknown)), [], 'no mail to the unknown email');
   });
 });

@@ -39,6 +39,8 @@ async function within(what: string, check: () => Promise<boolean>): Promise<void
     const agreed = await check();
     const answeredMs = performance.now() - start;
     if (agreed) {
+      // The first agreeing poll must itself have been sent within the bound: one sent later proves nothing.
+      assert.ok(sentMs <= BOUND_MS, `${what}: the first request that saw the change was sent ${sentMs.toFixed(0)} ms after it (bound ${BOUND_MS} ms, ${polls} polls)`);
       staleness.push({ what, sentMs, answeredMs, polls });
       assert.ok(answeredMs < 10 * BOUND_MS, `${what}: the answer took ${answeredMs.toFixed(0)} ms`);
       return;

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { basic } from '../helpers/http.js';
+import { loadConfig } from '../../src/config.js';
+import { emailKey } from '../../src/core/validate.js';
+import { openStore } from '../../src/server.js';
 import { deployment, killAllServers, startServerProcess, type Deployment } from '../helpers/process.js';
 import { BACKEND, GOOD_PASSWORD, uniqueEmail } from '../helpers/server.js';
 
@@ -87,7 +89,7 @@ describe(`stopping has a deadline, whatever stdout does (${BACKEND})`, () => {
   });
 
   it('with its stdout pipe full and never read, under load, exits on SIGTERM within SHUTDOWN_TIMEOUT_SECONDS + 1 s; acknowledged signups are stored', async () => {
-    const DEADLINE_S = 3;
+    const DEADLINE_S = 5;
     const server = await startStuck(d, { SHUTDOWN_TIMEOUT_SECONDS: String(DEADLINE_S) });
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     const acked: string[] = [];
@@ -97,7 +99,7 @@ describe(`stopping has a deadline, whatever stdout does (${BACKEND})`, () => {
     const flood = Array.from({ length: 8 }, async () => {
       for (let i = 0; i < 5000 && !stop; i++) if ((await call(agent, server.url, 'GET', '/health')) === 200) served++;
     });
-    const writers = Array.from({ length: 4 }, async () => {
+    const writers = Array.from({ length: 2 }, async () => {
       for (let i = 0; i < 200 && !stop; i++) {
         const email = uniqueEmail('stuck');
         if ((await call(agent, server.url, 'POST', '/api/signup', JSON.stringify({ email, password: GOOD_PASSWORD }))) === 201) acked.push(email);
@@ -120,16 +122,16 @@ describe(`stopping has a deadline, whatever stdout does (${BACKEND})`, () => {
     assert.ok(took <= (DEADLINE_S + 1) * 1000, `exited ${took} ms after SIGTERM, deadline ${DEADLINE_S} s + 1 s`);
     assert.equal(exit.signal, null, 'exited by itself, not by a signal');
 
-    // Everything acknowledged before the exit is in the database.
-    const again = await startServerProcess(d);
-    const missing: string[] = [];
-    for (const email of acked) {
-      const res = await fetch(`${again.url}/api/v9/me`, { headers: { authorization: basic(email, GOOD_PASSWORD) } });
-      await res.arrayBuffer();
-      if (res.status !== 200) missing.push(`${email}: ${res.status}`);
+    // Everything acknowledged before the exit is in the database (read through the store, as a restarted
+    // server would: no password hashing needed to look).
+    const store = await openStore(loadConfig({ DATA_DIR: d.dataDir, DATABASE_URL: d.databaseUrl, GATEHOUSE_SECRET: d.secret }, d.dataDir));
+    try {
+      const missing: string[] = [];
+      for (const email of acked) if (!(await store.accountByEmailKey(emailKey(email)))) missing.push(email);
+      assert.deepEqual(missing, [], 'every acknowledged signup is stored');
+    } finally {
+      await store.close();
     }
-    assert.deepEqual(missing, [], 'every acknowledged signup logs in after the restart');
-    await again.kill('SIGTERM');
   });
 
   it('a drain longer than the deadline (a half-sent body) is cut off at SHUTDOWN_TIMEOUT_SECONDS: exit 1 within it + 1 s', async () => {

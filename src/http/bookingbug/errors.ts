@@ -2,6 +2,7 @@
 // error (ours, the core's, Fastify's) as BookingBug does: a status and `{"error": "<message>"}`.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CoreError, type CoreErrorCode } from '../../core/errors.js';
+import { classifyRequestError, type RequestError, type RequestErrorCode, type SchemaProblem } from '../request-errors.js';
 import { WireError } from '../wire-error.js';
 
 export class BookingBugError extends WireError {}
@@ -49,41 +50,57 @@ function fromCore(err: CoreError): BookingBugError {
   return byCode[err.code]();
 }
 
+const STATUS: Record<RequestErrorCode, number> = {
+  bad_json: 400,
+  bad_form: 400,
+  form_too_large: 413,
+  too_large: 413,
+  unsupported_type: 415,
+  invalid: 400,
+  bad_request: 400,
+  internal: 500,
+};
+
 /** The message for a schema violation: which field is missing or has the wrong type or size. */
-function validationMessage(err: FastifyError): string {
-  const v = err.validation?.[0];
-  if (!v) return ERRORS.badBody().message;
-  const params = v.params as { missingProperty?: string };
-  if (v.keyword === 'required') return `Missing field: ${String(params.missingProperty)}`;
-  const field = v.instancePath.split('/').filter(Boolean)[0];
-  if (field === undefined) return err.validationContext === 'body' ? ERRORS.badBody().message : `Invalid ${err.validationContext ?? 'request'}`;
+function validationMessage(p: SchemaProblem | undefined): string {
+  if (!p) return ERRORS.badBody().message;
+  const field = p.path[0];
+  if (p.context === 'params' && field !== undefined) return `Invalid ${field}`;
+  if (p.keyword === 'required') return `Missing field: ${String(p.missing)}`;
+  if (field === undefined) return p.context === 'body' ? ERRORS.badBody().message : `Invalid ${p.context ?? 'request'}`;
   return `Invalid ${field}`;
+}
+
+function fromRequestError(err: RequestError): BookingBugError {
+  switch (err.code) {
+    case 'bad_json':
+      return new BookingBugError(STATUS.bad_json, err.detail ?? ERRORS.badJson().message);
+    case 'bad_form':
+    case 'form_too_large':
+      return new BookingBugError(STATUS[err.code], err.detail ?? ERRORS.badBody().message);
+    case 'too_large':
+      return ERRORS.tooLarge();
+    case 'unsupported_type':
+      return ERRORS.unsupportedType();
+    case 'invalid':
+      return new BookingBugError(STATUS.invalid, validationMessage(err.problem));
+    case 'bad_request':
+      return new BookingBugError(err.status, err.detail ?? 'Bad request');
+    case 'internal':
+      return ERRORS.internal();
+  }
 }
 
 /** Turns anything thrown in a BookingBug route into a BookingBugError (unknown errors become a logged 500). */
 export function toBookingBugError(err: unknown, req: FastifyRequest): BookingBugError {
   if (err instanceof BookingBugError) return err;
   if (err instanceof CoreError) return fromCore(err);
-  const fe = err as FastifyError;
-  if (fe.validation) {
-    const field = fe.validationContext === 'params' ? fe.validation[0]?.instancePath.split('/').filter(Boolean)[0] : undefined;
-    return new BookingBugError(400, field ? `Invalid ${field}` : validationMessage(fe));
+  const classified = classifyRequestError(err);
+  if (classified.code === 'internal') {
+    const fe = err as FastifyError;
+    req.log.error({ err: { type: fe.name, code: fe.code, message: fe.message, stack: fe.stack } }, 'unexpected error');
   }
-  switch (fe.code) {
-    case 'GATEHOUSE_BAD_JSON':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new BookingBugError(400, fe.message === 'Invalid JSON input' ? ERRORS.badJson().message : fe.message);
-    case 'GATEHOUSE_BAD_FORM':
-      return new BookingBugError(fe.statusCode ?? 400, fe.message);
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return ERRORS.tooLarge();
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return ERRORS.unsupportedType();
-  }
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return new BookingBugError(fe.statusCode, fe.message);
-  req.log.error({ err: { type: fe.name, code: fe.code, message: fe.message, stack: fe.stack } }, 'unexpected error');
-  return ERRORS.internal();
+  return fromRequestError(classified);
 }
 
 export function sendBookingBugError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -6,7 +6,7 @@ import type { Core } from '../../core/index.js';
 import { parseBasic } from '../basic.js';
 import { requestContext } from '../context.js';
 import { ACCOUNTS_COOKIE, API_COOKIE } from './cookies.js';
-import { ERRORS, generationOf } from './errors.js';
+import { ERRORS, generationOfRequest } from './errors.js';
 
 export type Accepts = 'any' | 'basic' | 'cookie';
 
@@ -40,7 +40,7 @@ function crossSite(req: FastifyRequest, publicUrl: string): boolean {
 }
 
 export async function authenticate(core: Core, req: FastifyRequest, accepts: Accepts = 'any'): Promise<Authenticated> {
-  const generation = generationOf(req.url);
+  const generation = generationOfRequest(req);
   const basic = parseBasic(req.headers.authorization);
   if (basic.kind === 'malformed') throw ERRORS.badCredentials();
   if (basic.kind === 'ok') {

@@ -1,10 +1,10 @@
 // Every error the Toggl dialect answers with, declared once, and the one function that renders any error
 // (ours, the core's, Fastify's) in the wire format of the generation that was called:
 //   v9 and accounts: a JSON string; v8: an empty body for 403, a JSON array of messages otherwise.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CoreError } from '../../core/errors.js';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CoreError, type CoreErrorCode } from '../../core/errors.js';
 import { MESSAGES } from '../../core/validate.js';
-import { requestPath } from '../context.js';
+import { classifyRequestError, type RequestError, type RequestErrorCode, type SchemaProblem } from '../request-errors.js';
 import { WireError } from '../wire-error.js';
 
 export type Generation = 'v9' | 'v8' | 'accounts';
@@ -24,26 +24,80 @@ export const ERRORS = {
   internal: () => new TogglError(500, 'Internal server error'),
 } as const;
 
-export function generationOf(url: string): Generation {
-  const path = requestPath(url);
-  if (path.startsWith('/api/v8/')) return 'v8';
-  if (path.startsWith('/api/v9/')) return 'v9';
-  return 'accounts';
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The Toggl generation of the plugin that registered the route (set by `tagGeneration`). */
+    togglGeneration?: Generation;
+  }
 }
 
+/** Marks every route registered in a generation's plugin with that generation (read by the error renderer). */
+export function tagGeneration(scope: FastifyInstance, generation: Generation): void {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), togglGeneration: generation };
+  });
+}
+
+/** The generation of the route a request matched (known from its plugin); 'accounts' when none matched. */
+export function generationOfRequest(req: FastifyRequest): Generation {
+  return req.routeOptions.config?.togglGeneration ?? 'accounts';
+}
+
+const STATUS: Record<RequestErrorCode, number> = {
+  bad_json: 400,
+  bad_form: 400,
+  form_too_large: 413,
+  too_large: 413,
+  unsupported_type: 415,
+  invalid: 400,
+  bad_request: 400,
+  internal: 500,
+};
+
 /** The message for a schema violation: the upstream per-field wording where one exists. */
-function validationMessage(err: FastifyError): string {
-  const v = err.validation?.[0];
-  if (!v) return MESSAGES.json;
-  if (v.keyword === 'additionalProperties') {
-    const extra = (v.params as { additionalProperty?: string }).additionalProperty;
-    return `Unknown field: ${String(extra)}`;
-  }
-  const field = v.instancePath.split('/').filter(Boolean).pop() ?? (v.params as { missingProperty?: string }).missingProperty;
-  if (v.keyword === 'required') return `Missing field: ${String((v.params as { missingProperty?: string }).missingProperty)}`;
+function validationMessage(p: SchemaProblem | undefined): string {
+  if (!p) return MESSAGES.json;
+  if (p.keyword === 'additionalProperties') return `Unknown field: ${String(p.extra)}`;
+  if (p.keyword === 'required') return `Missing field: ${String(p.missing)}`;
+  const field = p.path[p.path.length - 1] ?? p.missing;
   if (!field || /^\d+$/.test(field)) return MESSAGES.json;
   return `Invalid ${field}`;
 }
+
+function fromRequestError(err: RequestError): TogglError {
+  switch (err.code) {
+    case 'bad_json':
+      return new TogglError(STATUS.bad_json, err.detail === undefined ? MESSAGES.json : `${MESSAGES.json}: ${err.detail}`);
+    case 'bad_form':
+    case 'form_too_large':
+      return new TogglError(STATUS[err.code], err.detail ?? MESSAGES.json);
+    case 'too_large':
+      return ERRORS.tooLarge();
+    case 'unsupported_type':
+      return ERRORS.unsupportedType();
+    case 'invalid':
+      return new TogglError(STATUS.invalid, validationMessage(err.problem));
+    case 'bad_request':
+      return new TogglError(err.status, err.detail ?? 'Bad request');
+    case 'internal':
+      return ERRORS.internal();
+  }
+}
+
+const CORE_STATUS: Record<CoreErrorCode, number> = {
+  invalid_credentials: 403,
+  locked: 429,
+  account_disabled: 403,
+  rate_limited: 429,
+  overloaded: 503,
+  invalid_input: 400,
+  email_taken: 400,
+  reset_code_invalid: 400,
+  not_found: 404,
+  invalid_application: 401,
+  forbidden: 403,
+  company_not_found: 404,
+};
 
 /** Turns anything thrown in a Toggl route into a TogglError (unknown errors become a logged 500). */
 export function toTogglError(err: unknown, req: FastifyRequest): { error: TogglError; messages: string[] } {
@@ -53,47 +107,23 @@ export function toTogglError(err: unknown, req: FastifyRequest): { error: TogglE
     if (err.extra.remainingAttempts !== undefined) headers['X-Remaining-Login-Attempts'] = String(err.extra.remainingAttempts);
     if (err.extra.retryAfter !== undefined) headers['Retry-After'] = String(err.extra.retryAfter);
     const messages = err.extra.problems?.map((p) => p.message) ?? [err.message];
-    const status = {
-      invalid_credentials: 403,
-      locked: 429,
-      account_disabled: 403,
-      rate_limited: 429,
-      overloaded: 503,
-      invalid_input: 400,
-      email_taken: 400,
-      reset_code_invalid: 400,
-      not_found: 404,
-      invalid_application: 401,
-      forbidden: 403,
-      company_not_found: 404,
-    }[err.code];
-    return { error: new TogglError(status, messages[0] ?? err.message, headers), messages };
+    return { error: new TogglError(CORE_STATUS[err.code], messages[0] ?? err.message, headers), messages };
   }
-  const fe = err as FastifyError;
-  if (fe.validation) {
-    const m = validationMessage(fe);
-    return { error: new TogglError(400, m), messages: [m] };
+  const classified = classifyRequestError(err);
+  if (classified.code === 'internal') {
+    const fe = err as FastifyError;
+    req.log.error({ err: { type: fe.name, code: fe.code, message: fe.message, stack: fe.stack } }, 'unexpected error');
   }
-  switch (fe.code) {
-    case 'GATEHOUSE_BAD_JSON':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { error: new TogglError(400, fe.message === 'Invalid JSON input' ? MESSAGES.json : `${MESSAGES.json}: ${fe.message}`), messages: [MESSAGES.json] };
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { error: ERRORS.tooLarge(), messages: [ERRORS.tooLarge().message] };
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { error: ERRORS.unsupportedType(), messages: [ERRORS.unsupportedType().message] };
-  }
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { error: new TogglError(fe.statusCode, fe.message), messages: [fe.message] };
-  }
-  req.log.error({ err: { type: fe.name, code: fe.code, message: fe.message, stack: fe.stack } }, 'unexpected error');
-  return { error: ERRORS.internal(), messages: [ERRORS.internal().message] };
+  const error = fromRequestError(classified);
+  return { error, messages: [classified.code === 'bad_json' ? MESSAGES.json : error.message] };
 }
 
-export function sendTogglError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+/**
+ * Renders any error in the wire format of the generation that was called: the route's own generation
+ * (from its plugin), or `generation` where no route matched (a 404 of a prefix, a malformed URL).
+ */
+export function sendTogglError(err: unknown, req: FastifyRequest, reply: FastifyReply, generation: Generation = generationOfRequest(req)): FastifyReply {
   const { error, messages } = toTogglError(err, req);
-  const generation = generationOf(req.url);
   reply.code(error.status).headers(error.headers);
   // 401 (no credentials) is always empty; v8 answers every 403 with an empty body as upstream did.
   if (error.status === 401 || (generation === 'v8' && error.status === 403)) {

@@ -5,7 +5,7 @@ import type { Core } from '../../core/index.js';
 import { parseJsonBody } from '../json.js';
 import { accountsRoutes } from './accounts.js';
 import { addAuthHook } from './authenticate.js';
-import { ERRORS, sendTogglError } from './errors.js';
+import { ERRORS, sendTogglError, tagGeneration, type Generation } from './errors.js';
 import { v8Routes } from './v8.js';
 import { v9Routes } from './v9.js';
 
@@ -22,10 +22,23 @@ export async function togglDialect(app: FastifyInstance, core: Core): Promise<vo
   app.setErrorHandler((err, req, reply) => sendTogglError(err, req, reply));
   addAuthHook(app, core);
 
-  await app.register(async (v9) => v9Routes(v9, core), { prefix: '/api/v9' });
-  await app.register(async (v8) => v8Routes(v8, core), { prefix: '/api/v8' });
-  await app.register(async (accounts) => accountsRoutes(accounts, core), { prefix: '/api' });
-  for (const prefix of ['/api/v9', '/api/v8', '/api']) {
-    await app.register(async (scope) => scope.setNotFoundHandler((req, reply) => sendTogglError(ERRORS.notFound(), req, reply)), { prefix });
+  // Each generation is its own plugin; its routes carry their generation, so errors are rendered in its
+  // format without looking at the URL again.
+  const generations: Array<[Generation, string, (scope: FastifyInstance, core: Core) => Promise<void>]> = [
+    ['v9', '/api/v9', v9Routes],
+    ['v8', '/api/v8', v8Routes],
+    ['accounts', '/api', accountsRoutes],
+  ];
+  for (const [generation, prefix, routes] of generations) {
+    await app.register(
+      async (scope) => {
+        tagGeneration(scope, generation);
+        await routes(scope, core);
+      },
+      { prefix },
+    );
+  }
+  for (const [generation, prefix] of generations) {
+    await app.register(async (scope) => scope.setNotFoundHandler((req, reply) => sendTogglError(ERRORS.notFound(), req, reply, generation)), { prefix });
   }
 }
