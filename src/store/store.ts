@@ -263,6 +263,12 @@ export class Store {
     });
   }
 
+  /** How many sessions rows an account has, live or dead (tests and operators watch row growth). */
+  async sessionCount(accountId: number): Promise<number> {
+    const r = await this.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   /** Deletes what can no longer be used: sessions dead for a day, expired codes, stale throttle rows. */
   async purgeExpired(now: number): Promise<void> {
     const day = 86_400_000;
