@@ -4,14 +4,20 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Config } from '../config.js';
 import { StaticMigrations, type Dialect } from './migrations.js';
 import { statementName } from './prepared.js';
 import type { Database } from './schema.js';
 
-// PostgreSQL bigint (int8) columns hold millisecond times: return them as numbers, not strings.
-pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+/** The pg module, loaded only for a PostgreSQL database (issue 9: a SQLite server never loads it). */
+export function loadPg(): typeof pg {
+  const mod = createRequire(import.meta.url)('pg') as typeof pg;
+  // PostgreSQL bigint (int8) columns hold millisecond times: return them as numbers, not strings.
+  mod.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+  return mod;
+}
 
 export interface OpenDatabase {
   db: Kysely<Database>;
@@ -69,6 +75,7 @@ function namedStatements(pool: pg.Pool): pg.Pool {
 
 export function openDatabase(database: Config['database']): OpenDatabase {
   if (database.kind === 'postgres') {
+    const pg = loadPg();
     const pool = new pg.Pool({ connectionString: database.url, max: 10 });
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => undefined);

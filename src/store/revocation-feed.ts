@@ -6,8 +6,9 @@
 // - SQLite: processes sharing one file. Before every cache lookup, PRAGMA data_version (a counter of commits
 //   made by other connections) is compared with the last value seen; when it moved, the new revocation rows
 //   are read (better-sqlite3 is synchronous, so this happens before the lookup answers): no staleness at all.
-import pg from 'pg';
+import type pg from 'pg';
 import type { RevocationGuard } from '../core/credential-cache.js';
+import { loadPg } from './db.js';
 import { REVOCATION_CHANNEL, type Store } from './store.js';
 
 export interface RevocationFeed extends RevocationGuard {
@@ -64,7 +65,7 @@ async function postgresFeed(store: Store, target: FeedTarget): Promise<Revocatio
 
   const listen = async () => {
     if (stopped || !url) return;
-    const c = new pg.Client({ connectionString: url });
+    const c: pg.Client = new (loadPg().Client)({ connectionString: url });
     const retry = () => {
       if (client === c) client = undefined;
       c.removeAllListeners('notification');
