@@ -34,6 +34,8 @@ export interface Config {
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges or proxy-addr keywords); empty: none. */
   trustedProxies: string[];
   basicCacheSeconds: number;
+  /** Verified credentials kept in memory (issue 9): lifetime of an entry (0: off) and entries at most. */
+  credentialCache: { seconds: number; size: number };
   resetCode: { ttlSeconds: number; maxTries: number };
   sessions: { accounts: SessionLifetime; accountsRemembered: SessionLifetime; api: SessionLifetime; authToken: SessionLifetime };
   sessionTouchSeconds: number;
@@ -197,6 +199,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     trustedProxies: parseTrustedProxies(env.TRUSTED_PROXIES),
     basicCacheSeconds: int(env, 'BASIC_AUTH_CACHE_SECONDS', 60, 0, 3600),
+    credentialCache: { seconds: int(env, 'CREDENTIAL_CACHE_SECONDS', 60, 0, 3600), size: int(env, 'CREDENTIAL_CACHE_SIZE', 10000, 0, 10_000_000) },
     resetCode: { ttlSeconds: int(env, 'RESET_CODE_TTL_SECONDS', 3600, 60, 7 * day), maxTries: int(env, 'RESET_CODE_MAX_TRIES', 5, 1, 100) },
     sessions: {
       accounts: { idle: int(env, 'SESSION_IDLE_SECONDS', day, 60, 365 * day), max: int(env, 'SESSION_MAX_SECONDS', 7 * day, 60, 365 * day) },

@@ -7,6 +7,7 @@ import { loadSecrets } from './core/keys.js';
 import { buildApp, type AppOptions } from './http/app.js';
 import { developmentTransport, smtpTransport } from './mail/transports.js';
 import { migrate, openDatabase } from './store/db.js';
+import { startRevocationFeed } from './store/revocation-feed.js';
 import { createStore, type Store } from './store/store.js';
 
 export interface Running {
@@ -24,7 +25,7 @@ export async function openStore(config: Config): Promise<Store> {
     await open.db.destroy();
     throw err;
   }
-  return createStore(open.db, open.dialect);
+  return createStore(open.db, open.dialect, { sqlite: open.sqlite, postgresUrl: open.postgresUrl });
 }
 
 export async function startServer(config: Config, options: AppOptions = {}): Promise<Running> {
@@ -33,6 +34,9 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
   const mail = config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : developmentTransport();
   const log: { target?: FastifyInstance } = {};
   const core = createCore({ config, store, secrets, mail, log: { warn: (obj, msg) => log.target?.log.warn(obj, msg) } });
+  // Revocations committed by other processes reach this one's credential cache (issue 9).
+  const feed = await startRevocationFeed(store, core.credentials);
+  core.credentials.setGuard(feed);
   const app = await buildApp(core, options);
   log.target = app;
   // Requests being handled (counted at the socket level, so aborted ones and 503s during close count too).
@@ -72,6 +76,7 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
           clearInterval(sweep);
         }
         await core.outbox.stop();
+        await feed.stop();
         await mail.close();
         await store.close();
       })();

@@ -2,6 +2,7 @@
 // API token reset, sessions opened and ended for an account, and closure with a tombstone.
 import type { AccountPatch, Store } from '../store/store.js';
 import { UniqueViolation } from '../store/store.js';
+import { ApiSessionReuse } from './api-sessions.js';
 import type { Principal } from './auth.js';
 import type { RequestContext } from './context.js';
 import { randomToken } from './crypto.js';
@@ -36,9 +37,11 @@ export interface ProfilePatch {
 export class Accounts {
   /** The lifecycle rules (the kill routine); shared with password resets. */
   readonly lifecycle: Lifecycle;
+  private readonly apiSessions: ApiSessionReuse;
 
   constructor(private readonly d: CoreDeps) {
     this.lifecycle = new Lifecycle(d);
+    this.apiSessions = new ApiSessionReuse(d);
   }
 
   profile(principal: Principal): UserProfile {
@@ -219,6 +222,14 @@ export class Accounts {
     const s = this.d.config.sessions;
     const lifetime = kind === 'api' ? s.api : remember ? s.accountsRemembered : s.accounts;
     return this.d.sessions.create(store, accountId, kind, lifetime);
+  }
+
+  /**
+   * The API session for a Basic-authenticated v8 read: the same live session for the same account and client
+   * credential while more than half its lifetime is left, so repeated calls write no rows (issue 9).
+   */
+  async apiSessionFor(accountId: number, credential: string): Promise<IssuedSession> {
+    return this.apiSessions.forClient(accountId, credential, () => this.openSession(accountId, 'api', false));
   }
 
   /** Ends the session that authenticated this request; false when the request used no session. */

@@ -71,8 +71,16 @@ export class Applications {
   /** The live application named by App-Id whose App-Key (when it has one) matches; throws otherwise. */
   async check(appId: string | undefined, appKey: string | undefined): Promise<ApplicationRow> {
     if (appId === undefined || !APP_ID.test(appId)) throw invalidApplication();
-    const app = await this.d.store.applicationByAppId(appId);
-    if (!app || app.revoked_at !== null) throw invalidApplication();
+    // In memory while live; revoking it drops the entry in every process (credential-cache.ts). The App-Key
+    // is still compared on every request.
+    const key = `app:${appId}`;
+    let app = this.d.cache.get<ApplicationRow>(key);
+    if (!app) {
+      const generation = this.d.cache.generation;
+      app = await this.d.store.applicationByAppId(appId);
+      if (!app || app.revoked_at !== null) throw invalidApplication();
+      this.d.cache.set(key, [`app:${appId}`], app, generation);
+    }
     if (app.key_digest !== null) {
       if (appKey === undefined || appKey.length === 0 || appKey.length > APP_KEY_MAX) throw invalidApplication();
       const digests = this.d.keyring.digests('app-key', appKey);

@@ -32,7 +32,7 @@ export class Authenticator {
     ctx: RequestContext,
     options: { cache: boolean; eligible?: ((account: AccountRow) => Promise<boolean>) | undefined },
   ): Promise<Principal> {
-    const { store, throttle, hasher, cache, clock, audit } = this.d;
+    const { store, throttle, hasher, cache, audit } = this.d;
     const key = emailKey(email);
     // security.md: password length is bounded (256) before hashing. No password the policy accepts is longer
     // after NFKC, so a longer one fails at once; 4096 code units bounds the work of normalising.
@@ -40,15 +40,11 @@ export class Authenticator {
     if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw invalidCredentials();
     await throttle.check(store, key, ctx.ip);
 
-    const now = clock.now();
+    const generation = cache.generation;
     if (options.cache) {
-      const hit = cache.lookup(key, password, now);
-      if (hit) {
-        const account = await store.accountById(hit.accountId);
-        if (isUsable(account) && account.credentials_version === hit.credentialsVersion && account.email_key === key) {
-          return { account, method: 'password' };
-        }
-      }
+      // Any change to the account (password, email, state) drops the entry in every process (credential-cache.ts).
+      const hit = cache.lookup(key, password);
+      if (isUsable(hit) && hit.email_key === key) return { account: hit, method: 'password' };
     }
 
     const found = await store.accountByEmailKey(key);
@@ -82,7 +78,7 @@ export class Authenticator {
         .then((rehashed) => store.updateAccount(account.id, { password_hash: rehashed }))
         .catch(() => undefined);
     }
-    if (options.cache) cache.remember(key, password, account.id, account.credentials_version, now);
+    if (options.cache) cache.remember(key, password, account, generation);
     await audit.record(store, 'login.success', account.id, ctx, { method: 'password' });
     return { account, method: 'password' };
   }
@@ -90,8 +86,15 @@ export class Authenticator {
   /** Checks an API token (32 lowercase hex characters): one keyed digest and one indexed lookup. */
   async apiToken(token: string): Promise<Principal> {
     if (!API_TOKEN.test(token)) throw invalidCredentials();
-    const account = await this.d.store.accountByApiTokenDigest(this.d.keyring.digests('api-token', token));
+    const digests = this.d.keyring.digests('api-token', token);
+    const key = `tok:${digests[0] ?? ''}`;
+    const cache = this.d.cache;
+    const hit = cache.get<AccountRow>(key);
+    if (isUsable(hit)) return { account: hit, method: 'api_token' };
+    const generation = cache.generation;
+    const account = await this.d.store.accountByApiTokenDigest(digests);
     if (!isUsable(account)) throw invalidCredentials();
+    cache.set(key, [`account:${account.id}`], account, generation);
     return { account, method: 'api_token' };
   }
 

@@ -9,7 +9,7 @@ import { forbidden, type Companies } from './companies.js';
 import type { RequestContext } from './context.js';
 import type { CoreDeps } from './deps.js';
 import { invalidCredentials } from './errors.js';
-import type { SessionKind } from './sessions.js';
+import type { LiveSession, SessionKind } from './sessions.js';
 
 export const invalidEmailOrPassword = () => invalidCredentials();
 
@@ -165,6 +165,17 @@ export class CompanyLogins {
     if (!/^[A-Za-z0-9_-]{22}$/.test(token)) return undefined;
     const live = await this.d.sessions.check(this.d.store, token, ['bb-admin', 'bb-member']);
     if (!live) return undefined;
+    // The binding, company and persona in memory, dropped with the session, its account or its application.
+    const key = `bb:${live.session.id}`;
+    const hit = this.d.cache.get<CompanySession>(key);
+    if (hit && hit.binding.application_id === app.id && hit.session === live.session) return hit;
+    const generation = this.d.cache.generation;
+    const found = await this.lookUp(app, live);
+    if (found) this.d.cache.set(key, [`account:${live.account.id}`, `session:${live.session.id}`, `app:${app.app_id}`], found, generation);
+    return found;
+  }
+
+  private async lookUp(app: ApplicationRow, live: LiveSession): Promise<CompanySession | undefined> {
     const binding = await this.d.store.companySession(live.session.id);
     if (!binding || binding.application_id !== app.id) return undefined;
     const company = await this.companies.byId(binding.company_id);

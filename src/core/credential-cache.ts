@@ -1,50 +1,141 @@
-// A short-lived memory of email:password pairs that verified, so a client repeating the same Basic
-// credentials on every request does not pay a full Argon2id verify each time. Entries are keyed by a keyed
-// digest of the pair (the password itself is never kept) and hold the account's credentials version:
-// a password change anywhere bumps the version in the store, and the next lookup misses.
+// Verified credentials in memory (issue 9): a bounded LRU with a TTL from a credential's digest to what it
+// proved (an account, a session, a BookingBug Auth-Token with its application), so a request whose credential
+// was checked a moment ago costs no store round trip. Only digests are kept as keys, never a credential.
+//
+// Revocation stays instant because every entry carries tags (`account:<id>`, `session:<id>`, `app:<app_id>`)
+// and every write that kills or changes a credential announces the same tags:
+// - in this process, the store calls invalidate() once the write has committed (Store.onRevoked);
+// - from other processes, the revocation feed (src/store/revocation-feed.ts) delivers them: PostgreSQL
+//   LISTEN/NOTIFY plus a poll, or a PRAGMA data_version check on a shared SQLite file before every lookup;
+//   while the feed cannot vouch for the last second, lookups miss and every request goes to the store.
+// A lookup that started before an invalidation never fills the cache afterwards (the generation check), so
+// a row read just before a revocation cannot come back from memory.
+// forgetAccount() is the one in-process entry point the core calls; it is also reached through the store.
+import { LRUCache } from 'lru-cache';
+import type { AccountRow } from '../store/store.js';
 import type { Keyring } from './keys.js';
 
+/** What keeps the cache honest about other processes' revocations. */
+export interface RevocationGuard {
+  /** Applies revocations other processes committed (cheap; called before every lookup). */
+  sync(): void;
+  /** False while revocations of the last second might be unknown here (then nothing is served from memory). */
+  fresh(): boolean;
+}
+
+const alwaysFresh: RevocationGuard = { sync: () => undefined, fresh: () => true };
+
 interface Entry {
-  accountId: number;
-  credentialsVersion: number;
-  expiresAt: number;
+  tags: readonly string[];
+  value: unknown;
+}
+
+export interface CacheSettings {
+  /** Lifetime of an entry; 0 turns the cache off. */
+  ttlMs: number;
+  /** Entries at most. */
+  maxEntries: number;
+  /** Lifetime of a Basic email:password entry (BASIC_AUTH_CACHE_SECONDS); 0 turns those off. */
+  basicTtlMs: number;
 }
 
 export class VerifiedCredentials {
-  private readonly entries = new Map<string, Entry>();
+  private readonly lru: LRUCache<string, Entry> | undefined;
+  private readonly byTag = new Map<string, Set<string>>();
+  private epoch = 0;
+  private guard: RevocationGuard = alwaysFresh;
 
   constructor(
     private readonly keyring: Keyring,
-    private readonly ttlMs: number,
-    private readonly maxEntries = 10000,
-  ) {}
-
-  private key(emailKey: string, password: string): string {
-    return this.keyring.digest('basic-cache', `${emailKey}\0${password}`);
-  }
-
-  lookup(emailKey: string, password: string, now: number): Entry | undefined {
-    if (this.ttlMs <= 0) return undefined;
-    const k = this.key(emailKey, password);
-    const e = this.entries.get(k);
-    if (!e) return undefined;
-    if (e.expiresAt <= now) {
-      this.entries.delete(k);
-      return undefined;
+    private readonly settings: CacheSettings,
+  ) {
+    if (settings.maxEntries > 0 && (settings.ttlMs > 0 || settings.basicTtlMs > 0)) {
+      this.lru = new LRUCache<string, Entry>({
+        max: settings.maxEntries,
+        ttl: Math.max(settings.ttlMs, settings.basicTtlMs, 1),
+        // An evicted or expired entry leaves the tag index too.
+        dispose: (entry, key) => this.unindex(key, entry.tags),
+      });
     }
-    return e;
   }
 
-  remember(emailKey: string, password: string, accountId: number, credentialsVersion: number, now: number): void {
-    if (this.ttlMs <= 0) return;
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+  /** Attaches the cross-process revocation feed (the server does, once it runs). */
+  setGuard(guard: RevocationGuard): void {
+    this.guard = guard;
+  }
+
+  /** A token for a lookup about to read the store: pass it to set() so a fill never outlives a revocation. */
+  get generation(): number {
+    return this.epoch;
+  }
+
+  get<T>(key: string): T | undefined {
+    if (!this.lru) return undefined;
+    this.guard.sync();
+    if (!this.guard.fresh()) return undefined;
+    return this.lru.get(key)?.value as T | undefined;
+  }
+
+  set(key: string, tags: readonly string[], value: unknown, generation: number, ttlMs = this.settings.ttlMs): void {
+    if (!this.lru || ttlMs <= 0 || generation !== this.epoch) return;
+    this.lru.set(key, { tags, value }, { ttl: ttlMs });
+    for (const tag of tags) {
+      let keys = this.byTag.get(tag);
+      if (!keys) this.byTag.set(tag, (keys = new Set()));
+      keys.add(key);
     }
-    this.entries.set(this.key(emailKey, password), { accountId, credentialsVersion, expiresAt: now + this.ttlMs });
   }
 
+  delete(key: string): void {
+    this.lru?.delete(key);
+  }
+
+  /** Drops every entry carrying one of the tags. */
+  invalidate(tags: readonly string[]): void {
+    this.epoch++;
+    if (!this.lru) return;
+    for (const tag of tags) {
+      const keys = this.byTag.get(tag);
+      if (!keys) continue;
+      this.byTag.delete(tag);
+      for (const k of [...keys]) this.lru.delete(k);
+    }
+  }
+
+  /** Drops everything (a feed that lost track of revocations). */
+  invalidateAll(): void {
+    this.epoch++;
+    this.lru?.clear();
+    this.byTag.clear();
+  }
+
+  /** Every credential of the account verified in memory is forgotten at once. */
   forgetAccount(accountId: number): void {
-    for (const [k, e] of this.entries) if (e.accountId === accountId) this.entries.delete(k);
+    this.invalidate([`account:${accountId}`]);
+  }
+
+  private unindex(key: string, tags: readonly string[]): void {
+    for (const tag of tags) {
+      const keys = this.byTag.get(tag);
+      if (!keys) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.byTag.delete(tag);
+    }
+  }
+
+  // ---- Basic email:password ---------------------------------------------------------------------
+
+  private basicKey(emailKey: string, password: string): string {
+    return 'pw:' + this.keyring.digest('basic-cache', `${emailKey}\0${password}`);
+  }
+
+  /** The account an email:password pair verified for recently (the password itself is never kept). */
+  lookup(emailKey: string, password: string): AccountRow | undefined {
+    if (this.settings.basicTtlMs <= 0) return undefined;
+    return this.get<AccountRow>(this.basicKey(emailKey, password));
+  }
+
+  remember(emailKey: string, password: string, account: AccountRow, generation: number): void {
+    this.set(this.basicKey(emailKey, password), [`account:${account.id}`], account, generation, this.settings.basicTtlMs);
   }
 }

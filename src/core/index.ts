@@ -32,6 +32,8 @@ export interface Core {
   companies: Companies;
   applications: Applications;
   companyLogins: CompanyLogins;
+  /** Verified credentials in memory; the server attaches the cross-process revocation feed to it. */
+  credentials: VerifiedCredentials;
 }
 
 export interface CoreOptions {
@@ -47,6 +49,11 @@ export function createCore(options: CoreOptions): Core {
   const { config, store } = options;
   const clock = options.clock ?? systemClock;
   const keyring = new Keyring(options.secrets);
+  const cache = new VerifiedCredentials(keyring, {
+    ttlMs: config.credentialCache.seconds * 1000,
+    maxEntries: config.credentialCache.size,
+    basicTtlMs: config.basicCacheSeconds * 1000,
+  });
   const deps: CoreDeps = {
     config,
     store,
@@ -56,10 +63,12 @@ export function createCore(options: CoreOptions): Core {
     audit: new AuditLog(clock),
     throttle: new LoginThrottle(keyring, config.login, clock),
     limits: new RateLimits(keyring, config.rateLimits, clock),
-    cache: new VerifiedCredentials(keyring, config.basicCacheSeconds * 1000),
-    sessions: new Sessions(keyring, clock, config.sessionTouchSeconds),
+    cache,
+    sessions: new Sessions(keyring, clock, config.sessionTouchSeconds, cache),
     outbox: new Outbox(store, keyring, options.mail, clock, options.log, config.mailRetry),
   };
+  // Every committed write that kills or changes a credential drops what this process verified (issue 9).
+  store.onRevoked((tags) => deps.cache.invalidate(tags));
   const accounts = new Accounts(deps);
   const auth = new Authenticator(deps);
   const companies = new Companies(deps, accounts);
@@ -80,5 +89,6 @@ export function createCore(options: CoreOptions): Core {
     sessions: deps.sessions,
     outbox: deps.outbox,
     hasher: deps.hasher,
+    credentials: deps.cache,
   };
 }

@@ -2,7 +2,7 @@
 // Hashing runs on libuv's thread pool (argon2's native binding), never on the event loop; at most
 // `concurrency` run at once, at most `queue` wait, and past that the caller is told to come back later.
 import argon2 from 'argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 import { CoreError } from './errors.js';
 import { wellFormed } from './validate.js';
 
@@ -18,10 +18,24 @@ export interface PasswordPolicy {
   rejectCommon: boolean;
 }
 
-const COMMON = new Set<string>((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+let common: Set<string> | undefined;
+
+/**
+ * The common-password list, loaded on first use (issue 9: not at start, where it cost memory and time). Only
+ * the list is kept: the package's other dictionaries are let go by dropping it from the module cache.
+ */
+function commonPasswords(): Set<string> {
+  if (common) return common;
+  const require = createRequire(import.meta.url);
+  const id = require.resolve('@zxcvbn-ts/language-common');
+  const { dictionary } = require(id) as { dictionary: Record<string, unknown> };
+  common = new Set<string>((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  delete require.cache[id];
+  return common;
+}
 
 export function commonPasswordCount(): number {
-  return COMMON.size;
+  return commonPasswords().size;
 }
 
 /** Returns the problem with a proposed password, or undefined when it meets the policy. */
@@ -31,7 +45,7 @@ export function passwordProblem(password: string, email: string | undefined, pol
   const length = [...normal].length;
   if (length < policy.minLength) return `Password should be at least ${policy.minLength} characters`;
   if (length > policy.maxLength) return `Password should be at most ${policy.maxLength} characters`;
-  if (policy.rejectCommon && COMMON.has(normal.toLowerCase())) return 'Password is too common';
+  if (policy.rejectCommon && commonPasswords().has(normal.toLowerCase())) return 'Password is too common';
   if (email !== undefined && normal.toLowerCase() === email.trim().toLowerCase()) return 'Password must not be the same as the email';
   return undefined;
 }

@@ -6,6 +6,7 @@ import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import type { AccountRow, SessionRow, Store } from '../store/store.js';
 import type { SessionLifetime } from '../config.js';
 import type { Clock } from './context.js';
+import type { VerifiedCredentials } from './credential-cache.js';
 import { randomToken, sha256 } from './crypto.js';
 import type { Keyring } from './keys.js';
 import { isUsable } from './lifecycle.js';
@@ -31,6 +32,7 @@ export class Sessions {
     private readonly keyring: Keyring,
     private readonly clock: Clock,
     private readonly touchSeconds: number,
+    private readonly cache?: VerifiedCredentials,
   ) {}
 
   /** A new session; `bytes` of randomness in its token (at least 16: 128 bits). */
@@ -54,16 +56,47 @@ export class Sessions {
   /** The live session a token names, with its open account; undefined when unknown, dead or revoked. */
   async check(store: Store, token: string, kinds: readonly SessionKind[]): Promise<LiveSession | undefined> {
     if (token.length === 0 || token.length > 128) return undefined;
-    const session = await store.sessionByDigest(sha256(token));
-    if (!session || !kinds.includes(session.kind as SessionKind)) return undefined;
+    const digest = sha256(token);
+    const key = `ses:${digest}`;
     const now = this.clock.now();
-    if (session.revoked_at !== null || session.expires_at <= now || session.last_used_at + session.idle_seconds * 1000 <= now) return undefined;
+    // In memory: a live session verified recently. Its revocation, or any change to its account, drops the entry
+    // in every process; expiry is checked here. A session that looks idle may have been used on another
+    // instance, so it is read again from the store rather than refused.
+    const hit = this.cache?.get<LiveSession>(key);
+    if (hit && isUsable(hit.account) && this.alive(hit.session, now)) {
+      if (!kinds.includes(hit.session.kind as SessionKind)) return undefined;
+      await this.touch(store, hit.session, now);
+      return hit;
+    }
+    const generation = this.cache?.generation ?? 0;
+    const session = await store.sessionByDigest(digest);
+    if (!session || !kinds.includes(session.kind as SessionKind)) return undefined;
+    if (session.revoked_at !== null || !this.alive(session, now)) return undefined;
     const account = await store.accountById(session.account_id);
     if (!isUsable(account)) return undefined;
-    // Touch at most once per interval, and often enough that a short idle timeout still slides.
+    await this.touch(store, session, now);
+    const live = { session, account };
+    this.cache?.set(key, [`account:${account.id}`, `session:${session.id}`], live, generation);
+    return live;
+  }
+
+  private alive(session: SessionRow, now: number): boolean {
+    return session.expires_at > now && session.last_used_at + session.idle_seconds * 1000 > now;
+  }
+
+  /** Records use at most once per interval, and often enough that a short idle timeout still slides. */
+  private async touch(store: Store, session: SessionRow, now: number): Promise<void> {
     const touchMs = Math.min(this.touchSeconds * 1000, (session.idle_seconds * 1000) / 2);
-    if (session.last_used_at <= now - touchMs) await store.touchSession(session.id, now, now - touchMs);
-    return { session, account };
+    if (session.last_used_at > now - touchMs) return;
+    // The remembered row shows the use too, so the next requests do not write again.
+    const before = session.last_used_at;
+    session.last_used_at = now;
+    try {
+      await store.touchSession(session.id, now, now - touchMs);
+    } catch (err) {
+      session.last_used_at = before;
+      throw err;
+    }
   }
 
   /** Wraps a session token in a compact JWS signed with the newest key. */
@@ -76,6 +109,18 @@ export class Sessions {
   /** The session token inside a JWS this server signed and that has not expired; undefined otherwise. */
   async unwrap(jws: string): Promise<string | undefined> {
     if (jws.length > 1024) return undefined;
+    // A signature checked recently is not checked again (a JWS never changes; its expiry is checked each time).
+    // Revocation is the session's business: check() runs on the token either way.
+    const key = `jws:${sha256(jws)}`;
+    const hit = this.cache?.get<{ sid: string; exp: number }>(key);
+    if (hit) return hit.exp * 1000 > this.clock.now() ? hit.sid : undefined;
+    const generation = this.cache?.generation ?? 0;
+    const sid = await this.verify(jws);
+    if (sid !== undefined) this.cache?.set(key, [], sid, generation);
+    return sid?.sid;
+  }
+
+  private async verify(jws: string): Promise<{ sid: string; exp: number } | undefined> {
     try {
       const header = decodeProtectedHeader(jws);
       if (header.alg !== 'EdDSA' || typeof header.kid !== 'string') return undefined;
@@ -85,7 +130,7 @@ export class Sessions {
       const claims = JSON.parse(new TextDecoder().decode(payload)) as { sid?: unknown; exp?: unknown };
       if (typeof claims.sid !== 'string' || typeof claims.exp !== 'number') return undefined;
       if (claims.exp * 1000 <= this.clock.now()) return undefined;
-      return claims.sid;
+      return { sid: claims.sid, exp: claims.exp };
     } catch {
       return undefined;
     }

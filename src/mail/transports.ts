@@ -1,9 +1,12 @@
 // Mail transports: SMTP through nodemailer when SMTP_URL is set, otherwise a development transport
 // that writes each mail to standard output (the only place a development reset code can be read).
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type Nodemailer from 'nodemailer';
 import type { MailMessage, MailTransport } from '../core/outbox.js';
 
 export function smtpTransport(url: string, from: string): MailTransport {
+  // Loaded only when SMTP is configured (issue 9: only what start needs is imported at start).
+  const nodemailer = createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
   const transporter = nodemailer.createTransport(url);
   return {
     async send(message: MailMessage) {

@@ -176,6 +176,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('mail_outbox').addColumn('dead_at', time).execute();
       },
     },
+    '0005_revocations': {
+      // Every write that kills or changes a credential appends a row here in the same transaction (the store
+      // does it); other instances read it to drop what they verified in memory (issue 9).
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('revocations')
+          .addColumn('id', idType, id)
+          .addColumn('at', time, (c) => c.notNull())
+          .addColumn('tag', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('revocations_at').on('revocations').column('at').execute();
+      },
+    },
   };
 }
 

@@ -128,6 +128,13 @@ export interface CompanySessionsTable {
   member_id: number | null;
 }
 
+/** One credential-invalidation signal: `account:<id>`, `app:<app_id>` or `session:<id>` (issue 9). */
+export interface RevocationsTable {
+  id: Generated<number>;
+  at: number;
+  tag: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   workspaces: WorkspacesTable;
@@ -141,4 +148,5 @@ export interface Database {
   members: MembersTable;
   applications: ApplicationsTable;
   company_sessions: CompanySessionsTable;
+  revocations: RevocationsTable;
 }

@@ -1,7 +1,9 @@
 // The store: the only module that writes SQL. The core calls these named queries and never sees Kysely.
 // Every method takes times from its caller, so the core's clock is the only clock.
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Dialect } from './migrations.js';
+import { PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type AccountRow = Database['accounts'] & { id: number };
@@ -43,17 +45,109 @@ async function mapErrors<T>(what: string, run: () => Promise<T>): Promise<T> {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** The PostgreSQL channel on which committed revocations are announced (payload: space-separated tags). */
+export const REVOCATION_CHANNEL = 'gatehouse_revocations';
+
+/** Told, after commit, the tags of every write that killed or changed a credential (issue 9). */
+export type RevocationListener = (tags: string[]) => void;
+
+class RevocationSignals {
+  readonly listeners = new Set<RevocationListener>();
+  fire(tags: string[]): void {
+    for (const l of this.listeners) l(tags);
+  }
+}
+
+/** The hot-path lookups, built and compiled once (issue 9); placeholders stand for the values bound per call. */
+function hotQueries(db: Kysely<Database>) {
+  return {
+    accountById: new PreparedQuery(() => db.selectFrom('accounts').selectAll().where('id', '=', 0), 1),
+    accountByApiToken: new PreparedQuery(
+      () => db.selectFrom('accounts').selectAll().where('api_token_digest', '=', '').where('closed_at', 'is', null).where('disabled_at', 'is', null),
+      1,
+    ),
+    sessionByDigest: new PreparedQuery(() => db.selectFrom('sessions').selectAll().where('token_digest', '=', ''), 1),
+    touchSession: new PreparedQuery(() => db.updateTable('sessions').set({ last_used_at: 0 }).where('id', '=', 0).where('last_used_at', '<', 0), 3),
+    companySession: new PreparedQuery(() => db.selectFrom('company_sessions').selectAll().where('session_id', '=', 0), 1),
+    applicationByAppId: new PreparedQuery(() => db.selectFrom('applications').selectAll().where('app_id', '=', ''), 1),
+    companyById: new PreparedQuery(() => db.selectFrom('companies').selectAll().where('id', '=', 0), 1),
+    lockedUntil: new PreparedQuery(
+      () => db.selectFrom('login_throttle').select((eb) => eb.fn.max('locked_until').as('locked_until')).where('key', 'in', ['', '']),
+      2,
+    ),
+  };
+}
+type HotQueries = ReturnType<typeof hotQueries>;
+
+interface Shared {
+  signals: RevocationSignals;
+  hot: HotQueries | undefined;
+}
+
 export class Store {
+  /** The connection behind a root store (set by createStore). */
+  source: StoreSource = {};
+
   constructor(
     private readonly db: Db,
     readonly dialect: Dialect,
     private readonly root: Kysely<Database> | undefined = undefined,
+    private readonly shared: Shared = { signals: new RevocationSignals(), hot: undefined },
+    /** Inside a transaction: tags to announce in-process once it has committed. */
+    private readonly pending: string[] | undefined = undefined,
   ) {}
+
+  private get hot(): HotQueries {
+    // Compiling needs no connection: a transaction's builder compiles the same SQL as the root's.
+    return (this.shared.hot ??= hotQueries(this.db as Kysely<Database>));
+  }
+
+  private get signals(): RevocationSignals {
+    return this.shared.signals;
+  }
 
   /** Runs fn in one transaction: all of its writes land, or none do. Nested calls join the outer one. */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return (this.db as Kysely<Database>).transaction().execute((trx) => fn(new Store(trx, this.dialect)));
+    const pending: string[] = [];
+    const result = await (this.db as Kysely<Database>).transaction().execute((trx) => fn(new Store(trx, this.dialect, undefined, this.shared, pending)));
+    if (pending.length > 0) this.signals.fire(pending);
+    return result;
+  }
+
+  /**
+   * Subscribes to committed revocations of this process: every write below that kills or changes a credential
+   * (account updates, session and application revokes, company-session moves) announces its tags.
+   */
+  onRevoked(listener: RevocationListener): () => void {
+    this.signals.listeners.add(listener);
+    return () => this.signals.listeners.delete(listener);
+  }
+
+  /**
+   * Records a revocation inside the caller's transaction: a row other processes read (SQLite's shared file,
+   * PostgreSQL's poll) and, on PostgreSQL, a NOTIFY that the server delivers only if the transaction commits.
+   * In this process the listeners hear of it after the commit (transaction() above).
+   */
+  private async revoked(tags: string[]): Promise<void> {
+    if (!this.db.isTransaction || this.pending === undefined) throw new Error('revocations are recorded inside a transaction');
+    // Store bookkeeping (purge age only), so the wall clock is fine here.
+    const at = Date.now();
+    await this.db.insertInto('revocations').values(tags.map((tag) => ({ at, tag }))).execute();
+    if (this.dialect === 'postgres') await sql`select pg_notify(${REVOCATION_CHANNEL}, ${tags.join(' ')})`.execute(this.db);
+    this.pending.push(...tags);
+  }
+
+  /** Revocations recorded after `afterId` (at most `limit`, oldest first): the cross-process feed reads these. */
+  async revocationsAfter(afterId: number, limit = 1000): Promise<Array<{ id: number; tag: string }>> {
+    const rows = await this.db.selectFrom('revocations').select(['id', 'tag']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ id: Number(r.id), tag: r.tag }));
+  }
+
+  /** The newest revocation id (0 when none): where a new process starts reading. */
+  async lastRevocationId(): Promise<number> {
+    const r = await this.db.selectFrom('revocations').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+    return Number(r?.id ?? 0);
   }
 
   async close(): Promise<void> {
@@ -73,12 +167,16 @@ export class Store {
     });
   }
 
+  /** Any change to an account drops what every instance verified for it (credentials, state or profile). */
   async updateAccount(id: number, patch: AccountPatch): Promise<void> {
-    await mapErrors('account', () => this.db.updateTable('accounts').set(patch).where('id', '=', id).execute());
+    await this.transaction(async (tx) => {
+      await mapErrors('account', () => tx.db.updateTable('accounts').set(patch).where('id', '=', id).execute());
+      await tx.revoked([`account:${id}`]);
+    });
   }
 
   async accountById(id: number): Promise<AccountRow | undefined> {
-    return (await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst()) as AccountRow | undefined;
+    return (await this.db.executeQuery(this.hot.accountById.bind(id))).rows[0] as AccountRow | undefined;
   }
 
   async accountByEmailKey(emailKey: string): Promise<AccountRow | undefined> {
@@ -91,6 +189,7 @@ export class Store {
 
   async accountByApiTokenDigest(digests: string[]): Promise<AccountRow | undefined> {
     if (digests.length === 0) return undefined;
+    if (digests.length === 1) return (await this.db.executeQuery(this.hot.accountByApiToken.bind(digests[0]))).rows[0] as AccountRow | undefined;
     return (await this.db
       .selectFrom('accounts')
       .selectAll()
@@ -130,33 +229,43 @@ export class Store {
   }
 
   async sessionByDigest(digest: string): Promise<SessionRow | undefined> {
-    return (await this.db.selectFrom('sessions').selectAll().where('token_digest', '=', digest).executeTakeFirst()) as
-      | SessionRow
-      | undefined;
+    return (await this.db.executeQuery(this.hot.sessionByDigest.bind(digest))).rows[0] as SessionRow | undefined;
   }
 
   /** Records use of a session, at most once per `notBefore` window (no write per request). */
   async touchSession(id: number, now: number, notBefore: number): Promise<void> {
-    await this.db.updateTable('sessions').set({ last_used_at: now }).where('id', '=', id).where('last_used_at', '<', notBefore).execute();
+    await this.db.executeQuery(this.hot.touchSession.bind(now, id, notBefore));
   }
 
   async revokeSession(id: number, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('sessions')
-      .set({ revoked_at: now })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return this.transaction(async (tx) => {
+      const r = await tx.db
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      await tx.revoked([`session:${id}`]);
+      return Number(r.numUpdatedRows) > 0;
+    });
   }
 
   /** Revokes every live session of an account (of `kinds` when given), except `keepId` when given; returns how many died. */
   async revokeSessionsOf(accountId: number, now: number, keepId?: number, kinds?: readonly string[]): Promise<number> {
-    let q = this.db.updateTable('sessions').set({ revoked_at: now }).where('account_id', '=', accountId).where('revoked_at', 'is', null);
-    if (keepId !== undefined) q = q.where('id', '!=', keepId);
-    if (kinds !== undefined) q = q.where('kind', 'in', [...kinds]);
-    const r = await q.executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    return this.transaction(async (tx) => {
+      let q = tx.db.updateTable('sessions').set({ revoked_at: now }).where('account_id', '=', accountId).where('revoked_at', 'is', null);
+      if (keepId !== undefined) q = q.where('id', '!=', keepId);
+      if (kinds !== undefined) q = q.where('kind', 'in', [...kinds]);
+      const r = await q.executeTakeFirst();
+      await tx.revoked([`account:${accountId}`]);
+      return Number(r.numUpdatedRows);
+    });
+  }
+
+  /** How many sessions rows an account has, live or dead (tests and operators watch row growth). */
+  async sessionCount(accountId: number): Promise<number> {
+    const r = await this.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
   /** Deletes what can no longer be used: sessions dead for a day, expired codes, stale throttle rows. */
@@ -166,6 +275,8 @@ export class Store {
     await this.db.deleteFrom('company_sessions').where('session_id', 'in', dead).execute();
     await this.db.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<', now - day), eb('revoked_at', '<', now - day)])).execute();
     await this.db.deleteFrom('reset_codes').where('expires_at', '<', now - day).execute();
+    // Every process reads the feed at least once a second; an hour is plenty.
+    await this.db.deleteFrom('revocations').where('at', '<', Date.now() - 3_600_000).execute();
     await this.db
       .deleteFrom('login_throttle')
       .where('window_started_at', '<', now - day)
@@ -248,6 +359,12 @@ export class Store {
     return { failures: Number(r.failures), lockedUntil: r.locked_until === null ? null : Number(r.locked_until) };
   }
 
+  /** The latest lock of two throttle keys (an email's and an address's) in one round trip; null when neither is locked. */
+  async lockedUntil(a: string, b: string): Promise<number | null> {
+    const row = (await this.db.executeQuery(this.hot.lockedUntil.bind(a, b))).rows[0] as { locked_until: number | string | null } | undefined;
+    return row?.locked_until == null ? null : Number(row.locked_until);
+  }
+
   async clearThrottle(key: string): Promise<void> {
     await this.db.deleteFrom('login_throttle').where('key', '=', key).execute();
   }
@@ -281,7 +398,7 @@ export class Store {
   }
 
   async companyById(id: number): Promise<CompanyRow | undefined> {
-    return (await this.db.selectFrom('companies').selectAll().where('id', '=', id).executeTakeFirst()) as CompanyRow | undefined;
+    return (await this.db.executeQuery(this.hot.companyById.bind(id))).rows[0] as CompanyRow | undefined;
   }
 
   /** The ids from a company up to its root, the company first; empty when it does not exist. */
@@ -353,8 +470,11 @@ export class Store {
 
   /** Closure: the names an account carries as administrator or member go with it. */
   async erasePersonas(accountId: number): Promise<void> {
-    await this.db.updateTable('administrators').set({ name: '' }).where('account_id', '=', accountId).execute();
-    await this.db.updateTable('members').set({ first_name: '', last_name: '' }).where('account_id', '=', accountId).execute();
+    await this.transaction(async (tx) => {
+      await tx.db.updateTable('administrators').set({ name: '' }).where('account_id', '=', accountId).execute();
+      await tx.db.updateTable('members').set({ first_name: '', last_name: '' }).where('account_id', '=', accountId).execute();
+      await tx.revoked([`account:${accountId}`]);
+    });
   }
 
   // ---- applications (BookingBug) --------------------------------------------------------------
@@ -367,7 +487,7 @@ export class Store {
   }
 
   async applicationByAppId(appId: string): Promise<ApplicationRow | undefined> {
-    return (await this.db.selectFrom('applications').selectAll().where('app_id', '=', appId).executeTakeFirst()) as ApplicationRow | undefined;
+    return (await this.db.executeQuery(this.hot.applicationByAppId.bind(appId))).rows[0] as ApplicationRow | undefined;
   }
 
   async applications(companyId?: number): Promise<ApplicationRow[]> {
@@ -377,8 +497,11 @@ export class Store {
   }
 
   async revokeApplication(appId: string, now: number): Promise<boolean> {
-    const r = await this.db.updateTable('applications').set({ revoked_at: now }).where('app_id', '=', appId).where('revoked_at', 'is', null).executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return this.transaction(async (tx) => {
+      const r = await tx.db.updateTable('applications').set({ revoked_at: now }).where('app_id', '=', appId).where('revoked_at', 'is', null).executeTakeFirst();
+      await tx.revoked([`app:${appId}`]);
+      return Number(r.numUpdatedRows) > 0;
+    });
   }
 
   // ---- company sessions (BookingBug Auth-Tokens) ----------------------------------------------
@@ -388,11 +511,14 @@ export class Store {
   }
 
   async companySession(sessionId: number): Promise<CompanySessionRow | undefined> {
-    return this.db.selectFrom('company_sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+    return (await this.db.executeQuery(this.hot.companySession.bind(sessionId))).rows[0] as CompanySessionRow | undefined;
   }
 
   async moveCompanySession(sessionId: number, companyId: number): Promise<void> {
-    await this.db.updateTable('company_sessions').set({ company_id: companyId }).where('session_id', '=', sessionId).execute();
+    await this.transaction(async (tx) => {
+      await tx.db.updateTable('company_sessions').set({ company_id: companyId }).where('session_id', '=', sessionId).execute();
+      await tx.revoked([`session:${sessionId}`]);
+    });
   }
 
   // ---- mail outbox ----------------------------------------------------------------------------
@@ -492,6 +618,14 @@ export class Store {
   }
 }
 
-export function createStore(db: Kysely<Database>, dialect: Dialect): Store {
-  return new Store(db, dialect, db);
+/** Where a store's data lives, for the revocation feed (revocation-feed.ts). */
+export interface StoreSource {
+  sqlite?: BetterSqlite3.Database | undefined;
+  postgresUrl?: string | undefined;
+}
+
+export function createStore(db: Kysely<Database>, dialect: Dialect, source: StoreSource = {}): Store {
+  const store = new Store(db, dialect, db, { signals: new RevocationSignals(), hot: hotQueries(db) });
+  store.source = source;
+  return store;
 }

@@ -48,7 +48,11 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
 
   app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { querystring: MeQuery } }, async (req, reply) => {
     const p = principal(req);
-    if (p.via === 'basic') await openApiSession(p, reply);
+    if (p.via === 'basic') {
+      // The same live session for the same client credential: no sessions row per call (issue 9).
+      const s = await core.accounts.apiSessionFor(p.account.id, req.headers.authorization ?? '');
+      setApiCookie(reply, core.config, s.token, s.maxAge);
+    }
     return meDocument(p, req.query);
   });
 

@@ -1,0 +1,157 @@
+// Shared machinery of `npm run bench`: server processes, the load generator (autocannon, from bench/'s own
+// package.json) and the result rows. Every server runs alone in its own process; the load generator runs in
+// the bench process with the same settings for every row.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file runs as dist/bench/lib.js). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BENCH_DIR = path.join(ROOT, 'bench');
+
+export interface Settings {
+  seconds: number;
+  connections: number;
+  /** --scale: the PostgreSQL population row uses 1 M accounts and 5 M sessions instead of the default. */
+  scale: boolean;
+  postgresUrl: string;
+}
+
+export interface Target {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** A body per request (e.g. a new email each time), or one fixed body. */
+  body?: string | (() => string);
+  /** The status every answer must have; others count as errors. */
+  expect: number;
+  connections?: number;
+  seconds?: number;
+}
+
+export interface Row {
+  name: string;
+  /** 'ceiling' and 'peer' rows are what the others are compared with. */
+  role?: 'ceiling' | 'peer' | undefined;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  note?: string | undefined;
+  /** The table the row is printed in (default: the main, side-by-side table). */
+  section?: 'main' | 'storm' | 'scale' | undefined;
+}
+
+/** One server (or set of servers) run alone, producing rows; the registry is bench/scenarios/index.ts. */
+export interface Group {
+  name: string;
+  run(s: Settings): Promise<Row[]>;
+  /** Lines for the report that are not load rows (memory, start time). */
+  facts?: string[];
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodeStats: Record<string, { count: number }>;
+  duration: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+
+let cannon: Autocannon | undefined;
+function autocannon(): Autocannon {
+  cannon ??= createRequire(path.join(BENCH_DIR, 'package.json'))('autocannon') as Autocannon;
+  return cannon;
+}
+
+/** Loads a target for its duration; every answer whose status is not `expect` counts as an error. */
+export async function load(name: string, t: Target, s: Settings): Promise<Row> {
+  const body = t.body;
+  const r = await autocannon()({
+    url: t.url,
+    method: t.method ?? 'GET',
+    headers: t.headers ?? {},
+    connections: t.connections ?? s.connections,
+    duration: t.seconds ?? s.seconds,
+    ...(typeof body === 'function' ? { requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }] } : body ? { body } : {}),
+  });
+  let wrong = r.errors + r.timeouts;
+  for (const [code, stat] of Object.entries(r.statusCodeStats)) if (Number(code) !== t.expect) wrong += stat.count;
+  const row = { name, perSecond: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, errors: wrong };
+  process.stderr.write(`bench: ${name}: ${row.perSecond.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${wrong} errors\n`);
+  return row;
+}
+
+export interface Proc {
+  url: string;
+  child: ChildProcess;
+  dir: string;
+  env: Record<string, string>;
+  /** Milliseconds from spawn to the "listening on" line. */
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a process that prints `listening on http://...` and returns its URL. */
+export async function startProcess(args: string[], env: Record<string, string>, options: { cwd?: string; dir?: string } = {}): Promise<Proc> {
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
+  const fullEnv = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', ...env };
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...fullEnv }, stdio: ['ignore', 'pipe', 'inherit'], cwd: options.cwd ?? ROOT });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
+  });
+  const startMs = performance.now() - t0;
+  return {
+    url,
+    child,
+    dir,
+    env: fullEnv,
+    startMs,
+    async stop() {
+      if (child.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        });
+      }
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Gatehouse server process (dist/src/main.js) with a fresh secret. */
+export function startGatehouse(env: Record<string, string>, dir?: string): Promise<Proc> {
+  return startProcess([path.join(ROOT, 'dist', 'src', 'main.js')], { GATEHOUSE_SECRET: randomBytes(32).toString('hex'), ...env }, dir === undefined ? {} : { dir });
+}
+
+/** Resident memory of a process in MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export function basic(user: string, password: string): string {
+  return 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+}
+
+/** The name=value pair of a Set-Cookie answer header. */
+export function cookiePair(res: Response, name: string): string {
+  const line = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  if (!line) throw new Error(`no ${name} cookie in the answer (${res.status})`);
+  return line.split(';')[0] as string;
+}

@@ -1,0 +1,242 @@
+// Gatehouse's authenticated paths on SQLite and on PostgreSQL, the token latency during a password-login
+// storm, token throughput on a populated PostgreSQL database, and idle memory and start-up time.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { ROOT, basic, cookiePair, load, rssMb, startGatehouse, type Group, type Proc, type Row, type Settings, type Target } from '../lib.js';
+
+const EMAIL = 'bench@example.com';
+const PASSWORD = 'bench-lantern-orbit-47';
+
+/** Runs `gatehouse <args> --json` on the server's database and returns the object it prints. */
+function operator(p: Proc, args: string[]): Record<string, unknown> {
+  const out = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'gatehouse.js'), ...args, '--json'], { env: { ...process.env, ...p.env } });
+  return JSON.parse(out.toString('utf8')) as Record<string, unknown>;
+}
+
+interface Credentials {
+  token: string;
+  accountsCookie: string;
+  apiCookie: string;
+  bb: { headers: Record<string, string>; companyId: number };
+}
+
+async function credentials(p: Proc): Promise<Credentials> {
+  const res = await fetch(`${p.url}/api/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: EMAIL, password: PASSWORD }) });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
+  const accountsCookie = cookiePair(res, '__Secure-accounts-session');
+  const me = (await (await fetch(`${p.url}/api/v9/me`, { headers: { cookie: accountsCookie } })).json()) as { api_token: string };
+  const v8 = await fetch(`${p.url}/api/v8/sessions`, { method: 'POST', headers: { authorization: basic(me.api_token, 'api_token') } });
+  const apiCookie = cookiePair(v8, 'toggl_api_session_new');
+
+  const companyId = Number(operator(p, ['company', 'create', '--name', 'Bench Co']).id);
+  operator(p, ['admin', 'create', '--company', String(companyId), '--email', 'bench-admin@example.com', '--password', PASSWORD, '--name', 'Bench Admin']);
+  const app = operator(p, ['app', 'create', '--company', String(companyId), '--name', 'bench']);
+  const appHeaders = { 'App-Id': String(app.app_id), 'App-Key': String(app.app_key) };
+  const login = await fetch(`${p.url}/api/v1/login/admin/${companyId}`, {
+    method: 'POST',
+    headers: { ...appHeaders, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'bench-admin@example.com', password: PASSWORD }),
+  });
+  if (login.status !== 200) throw new Error(`BookingBug login failed: ${login.status} ${await login.text()}`);
+  const authToken = ((await login.json()) as { auth_token: string }).auth_token;
+  return { token: me.api_token, accountsCookie, apiCookie, bb: { headers: { ...appHeaders, 'Auth-Token': authToken }, companyId } };
+}
+
+/** The authenticated paths, by name. */
+function paths(url: string, c: Credentials): Array<[string, Target]> {
+  const me = `${url}/api/v9/me`;
+  return [
+    ['GET /health', { url: `${url}/health`, expect: 200 }],
+    ['v9 /me, API token', { url: me, headers: { authorization: basic(c.token, 'api_token') }, expect: 200 }],
+    ['v9 /me, accounts JWS cookie', { url: me, headers: { cookie: c.accountsCookie }, expect: 200 }],
+    ['v8 /me, toggl_api_session_new cookie', { url: `${url}/api/v8/me`, headers: { cookie: c.apiCookie }, expect: 200 }],
+    ['v9 /me, Basic email:password (verified cache)', { url: me, headers: { authorization: basic(EMAIL, PASSWORD) }, expect: 200 }],
+    ['BookingBug admin route, App-Id + App-Key + Auth-Token', { url: `${url}/api/v1/admin/${c.bb.companyId}/company`, headers: c.bb.headers, expect: 200 }],
+    ['v8 /me, Basic token:api_token (session reused)', { url: `${url}/api/v8/me`, headers: { authorization: basic(c.token, 'api_token') }, expect: 200 }],
+  ];
+}
+
+async function runPaths(p: Proc, label: string, s: Settings): Promise<Row[]> {
+  const c = await credentials(p);
+  const list = paths(p.url, c);
+  for (const [, t] of list) await load('warm-up', { ...t, seconds: 1 }, s);
+  const rows: Row[] = [];
+  for (const [name, t] of list) rows.push(await load(`Gatehouse ${label}: ${name}`, t, s));
+  return rows;
+}
+
+/** A fresh PostgreSQL database for one group, dropped afterwards. */
+async function withDatabase<T>(s: Settings, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `gatehouse_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: s.postgresUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(s.postgresUrl);
+  url.pathname = `/${name}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+async function postgresReachable(s: Settings): Promise<boolean> {
+  const c = new pg.Client({ connectionString: s.postgresUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const gatehouseSqlite: Group = {
+  name: 'Gatehouse SQLite',
+  async run(s) {
+    const p = await startGatehouse({});
+    try {
+      return await runPaths(p, 'SQLite', s);
+    } finally {
+      await p.stop();
+    }
+  },
+};
+
+export const gatehousePostgres: Group = {
+  name: 'Gatehouse PostgreSQL',
+  async run(s) {
+    if (!(await postgresReachable(s))) {
+      process.stderr.write('bench: no PostgreSQL answers on the bench URL; PostgreSQL rows skipped\n');
+      return [];
+    }
+    return withDatabase(s, async (url) => {
+      const p = await startGatehouse({ DATABASE_URL: url });
+      try {
+        return await runPaths(p, 'PostgreSQL', s);
+      } finally {
+        await p.stop();
+      }
+    });
+  },
+};
+
+/** Token p50/p99 with 4 clients, quiet and during a storm of 32 clients sending wrong passwords (SQLite). */
+export const storm: Group = {
+  name: 'login storm',
+  async run(s) {
+    // The storm comes from one loopback address: lift the per-address limit so it measures hashing load.
+    const p = await startGatehouse({ LOGIN_ADDRESS_MAX_FAILURES: '100000000', LOGIN_MAX_FAILURES: '100000000' });
+    try {
+      const c = await credentials(p);
+      const token: Target = { url: `${p.url}/api/v9/me`, headers: { authorization: basic(c.token, 'api_token') }, expect: 200, connections: 4 };
+      await load('warm-up', { ...token, seconds: 1 }, s);
+      const quiet = await load('token, 4 clients, quiet', token, s);
+      let n = 0;
+      const stormRun = load(
+        'POST /api/sessions, wrong passwords (the storm, 32 clients)',
+        {
+          url: `${p.url}/api/sessions`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: () => JSON.stringify({ email: `storm${n++}@example.com`, password: 'wrong-password-x' }),
+          expect: 403,
+          connections: 32,
+        },
+        s,
+      );
+      const during = await load('token, 4 clients, during the storm', token, s);
+      const st = await stormRun;
+      const ratio = `p99 ${(during.p99 / Math.max(quiet.p99, 0.001)).toFixed(2)}x quiet (target <= 3x)`;
+      return [
+        { ...quiet, section: 'storm' },
+        { ...st, section: 'storm', errors: st.errors },
+        { ...during, section: 'storm', note: ratio },
+      ];
+    } finally {
+      await p.stop();
+    }
+  },
+};
+
+/** Token throughput on PostgreSQL with a large population against an empty database. */
+export const scale: Group = {
+  name: 'PostgreSQL population',
+  async run(s) {
+    if (!(await postgresReachable(s))) return [];
+    const accounts = s.scale ? 1_000_000 : 100_000;
+    const sessions = s.scale ? 5_000_000 : 500_000;
+    const rows: Row[] = [];
+    for (const populated of [false, true]) {
+      const row = await withDatabase(s, async (url) => {
+        const p = await startGatehouse({ DATABASE_URL: url });
+        try {
+          if (populated) {
+            const c = new pg.Client({ connectionString: url });
+            await c.connect();
+            const t0 = performance.now();
+            await c.query(
+              `insert into accounts (public_id, email, email_key, fullname, password_hash, api_token_enc, api_token_digest, timezone, beginning_of_week, credentials_version, created_at, updated_at, authorization_updated_at)
+               select 'pop' || g, 'pop' || g || '@example.com', 'pop' || g || '@example.com', 'Pop', null, null, 'popdigest' || g, 'UTC', 1, 0, 0, 0, 0 from generate_series(1, $1::int) g`,
+              [accounts],
+            );
+            await c.query(
+              `insert into sessions (token_digest, account_id, kind, created_at, last_used_at, idle_seconds, expires_at, revoked_at)
+               select 'popsession' || g, (select min(id) from accounts) + (g % $2::int), 'accounts', 0, 0, 86400, 9999999999999, null from generate_series(1, $1::int) g`,
+              [sessions, accounts],
+            );
+            await c.query('analyze');
+            await c.end();
+            process.stderr.write(`bench: populated ${accounts} accounts and ${sessions} sessions in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+          }
+          const cr = await credentials(p);
+          const target: Target = { url: `${p.url}/api/v9/me`, headers: { authorization: basic(cr.token, 'api_token') }, expect: 200 };
+          await load('warm-up', { ...target, seconds: 1 }, s);
+          const label = populated ? `${accounts.toLocaleString('en')} accounts, ${sessions.toLocaleString('en')} sessions` : 'empty database';
+          return await load(`Gatehouse PostgreSQL: v9 /me, API token, ${label}`, target, s);
+        } finally {
+          await p.stop();
+        }
+      });
+      rows.push({ ...row, section: 'scale' });
+    }
+    const [empty, full] = rows as [Row, Row];
+    full.note = `${(full.perSecond / empty.perSecond).toFixed(2)} of the empty-database figure (target >= 0.9)`;
+    return rows;
+  },
+};
+
+/** Idle RSS and start to first answer on an existing SQLite file (the second start of the same data). */
+export const memory: Group = {
+  name: 'memory and start',
+  facts: [],
+  async run() {
+    const first = await startGatehouse({});
+    const dir = first.dir;
+    const env = { GATEHOUSE_SECRET: first.env.GATEHOUSE_SECRET as string };
+    await fetch(`${first.url}/api/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: EMAIL, password: PASSWORD }) });
+    first.child.kill('SIGTERM');
+    await new Promise((r) => first.child.once('exit', r));
+    const starts: number[] = [];
+    let rss = 0;
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const p = await startGatehouse(env, dir);
+      const res = await fetch(`${p.url}/health`);
+      starts.push(performance.now() - t0);
+      if (res.status !== 200) throw new Error(`health answered ${res.status}`);
+      await new Promise((r) => setTimeout(r, 3000));
+      rss = rssMb(p.child.pid as number);
+      await p.stop();
+    }
+    await first.stop();
+    const start = Math.min(...starts);
+    this.facts = [
+      `Idle RSS after start and one answer: ${rss.toFixed(0)} MB (target < 80 MB).`,
+      `Start to first answer on an existing SQLite file (spawn of \`node dist/src/main.js\` to the first GET /health answer, best of 3): ${start.toFixed(0)} ms (target < 500 ms; all: ${starts.map((x) => x.toFixed(0)).join(', ')} ms).`,
+    ];
+    return [];
+  },
+};

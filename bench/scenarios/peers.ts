@@ -1,0 +1,61 @@
+// The ceiling (a bare Fastify route) and the peer (better-auth's get-session on SQLite, plain and with its
+// cookie cache), each server alone.
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { BENCH_DIR, ROOT, load, startProcess, type Group, type Row } from '../lib.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const bare: Group = {
+  name: 'bare Fastify',
+  async run(s) {
+    const p = await startProcess([path.join(ROOT, 'dist', 'bench', 'servers', 'bare.js')], {});
+    try {
+      await load('warm-up', { url: `${p.url}/me`, expect: 200, seconds: 1 }, s);
+      return [{ ...(await load('bare Fastify 5 route, same user JSON (the ceiling)', { url: `${p.url}/me`, expect: 200 }, s)), role: 'ceiling' }];
+    } finally {
+      await p.stop();
+    }
+  },
+};
+
+async function betterAuthRow(name: string, cookieCache: boolean, s: Parameters<Group['run']>[0]): Promise<Row> {
+  const port = await freePort();
+  const p = await startProcess([path.join(BENCH_DIR, 'peers', 'better-auth.mjs')], { PORT: String(port), BA_COOKIE_CACHE: cookieCache ? '1' : '0' }, { cwd: BENCH_DIR });
+  try {
+    const res = await fetch(`${p.url}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: p.url },
+      body: JSON.stringify({ email: 'bench@example.com', password: 'bench-lantern-orbit-47', name: 'bench' }),
+    });
+    if (res.status !== 200) throw new Error(`better-auth sign-up: ${res.status} ${await res.text()}`);
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const target = { url: `${p.url}/api/auth/get-session`, headers: { cookie }, expect: 200 };
+    await load('warm-up', { ...target, seconds: 1 }, s);
+    return await load(name, target, s);
+  } finally {
+    await p.stop();
+  }
+}
+
+export const betterAuth: Group = {
+  name: 'better-auth',
+  async run(s) {
+    const plain = { ...(await betterAuthRow('better-auth get-session, SQLite (the peer)', false, s)), role: 'peer' as const };
+    const cached = await betterAuthRow('better-auth get-session, SQLite, cookie cache', true, s);
+    return [plain, cached];
+  },
+};

@@ -1,0 +1,33 @@
+// The v8 API session a Basic-authenticated `GET /api/v8/me` hands out (issue 9, item 6). The v8 contract sets
+// `toggl_api_session_new` on every such answer; opening a new sessions row per call would let one busy client
+// write millions of rows an hour. So a client repeating the same Basic credential gets the same live session
+// back while more than half of its lifetime is left: a handful of rows instead of one per call. It is an
+// ordinary sessions row, so it dies on every revocation (logout, password change or reset, closure, disable,
+// operator revoke) exactly like any other, and a dead one is never handed out again (checked on reuse).
+// The tokens are kept in process memory only (keyed by a keyed digest of the account and the credential),
+// never in the store, which holds only their digests as for every session.
+import { LRUCache } from 'lru-cache';
+import type { CoreDeps } from './deps.js';
+import type { IssuedSession } from './sessions.js';
+
+const REMEMBERED = 10000;
+
+export class ApiSessionReuse {
+  private readonly issued = new LRUCache<string, IssuedSession>({ max: REMEMBERED });
+
+  constructor(private readonly d: CoreDeps) {}
+
+  /** A live API session for this account and client credential: the one handed out before, or `open()`'s. */
+  async forClient(accountId: number, credential: string, open: () => Promise<IssuedSession>): Promise<IssuedSession> {
+    const key = this.d.keyring.digest('api-session-reuse', `${accountId}\0${credential}`);
+    const now = this.d.clock.now();
+    const prior = this.issued.get(key);
+    if (prior && (prior.expiresAt - now) / 1000 > prior.maxAge / 2) {
+      const live = await this.d.sessions.check(this.d.store, prior.token, ['api']);
+      if (live && live.account.id === accountId) return { ...prior, maxAge: Math.floor((prior.expiresAt - now) / 1000) };
+    }
+    const s = await open();
+    this.issued.set(key, s);
+    return s;
+  }
+}

@@ -1,0 +1,130 @@
+// Revocations committed by other processes (issue 9), delivered to the credential cache:
+// - PostgreSQL: LISTEN on the channel the store NOTIFYs in the revoking transaction (delivered on commit), plus
+//   a poll of the revocations table every POLL_MS. A lost notification or a reconnect is covered by the poll;
+//   and the cache serves nothing from memory while no poll has succeeded within the last second, so a
+//   revoked credential can never live longer than that on any instance.
+// - SQLite: processes sharing one file. Before every cache lookup, PRAGMA data_version (a counter of commits
+//   made by other connections) is compared with the last value seen; when it moved, the new revocation rows
+//   are read (better-sqlite3 is synchronous, so this happens before the lookup answers): no staleness at all.
+import type pg from 'pg';
+import type { RevocationGuard } from '../core/credential-cache.js';
+import { loadPg } from './db.js';
+import { REVOCATION_CHANNEL, type Store } from './store.js';
+
+export interface RevocationFeed extends RevocationGuard {
+  stop(): Promise<void>;
+}
+
+export interface FeedTarget {
+  invalidate(tags: readonly string[]): void;
+  invalidateAll(): void;
+}
+
+/** How often PostgreSQL instances poll; the cache refuses to serve when the last good poll is older than FRESH_MS. */
+export const POLL_MS = 200;
+const FRESH_MS = 1000;
+/** Ids are handed out before commit, so a later id can commit first: each poll looks back this many ids. */
+const LOOK_BACK = 64;
+
+export async function startRevocationFeed(store: Store, target: FeedTarget): Promise<RevocationFeed> {
+  if (store.dialect === 'sqlite') return sqliteFeed(store, target);
+  return postgresFeed(store, target);
+}
+
+function sqliteFeed(store: Store, target: FeedTarget): RevocationFeed {
+  const db = store.source.sqlite;
+  // An in-memory database belongs to this process alone.
+  if (!db || db.memory) return { sync: () => undefined, fresh: () => true, stop: async () => undefined };
+  const version = db.prepare('pragma data_version').pluck();
+  const since = db.prepare('select id, tag from revocations where id > ? order by id');
+  let seen = version.get() as number;
+  let last = Number(db.prepare('select coalesce(max(id), 0) from revocations').pluck().get());
+  return {
+    sync() {
+      const v = version.get() as number;
+      if (v === seen) return;
+      seen = v;
+      const rows = since.all(last) as Array<{ id: number; tag: string }>;
+      if (rows.length === 0) return;
+      last = Number(rows[rows.length - 1]?.id ?? last);
+      target.invalidate(rows.map((r) => r.tag));
+    },
+    fresh: () => true,
+    stop: async () => undefined,
+  };
+}
+
+async function postgresFeed(store: Store, target: FeedTarget): Promise<RevocationFeed> {
+  const url = store.source.postgresUrl;
+  let lastGoodPoll = 0;
+  let maxSeen = await store.lastRevocationId();
+  const seen = new Set<number>();
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let reconnect: NodeJS.Timeout | undefined;
+
+  const listen = async () => {
+    if (stopped || !url) return;
+    const c: pg.Client = new (loadPg().Client)({ connectionString: url });
+    const retry = () => {
+      if (client === c) client = undefined;
+      c.removeAllListeners('notification');
+      c.end().catch(() => undefined);
+      if (!stopped && !reconnect) reconnect = setTimeout(() => ((reconnect = undefined), void listen()), 500).unref();
+    };
+    c.on('error', retry);
+    c.on('end', retry);
+    c.on('notification', (n) => {
+      if (n.channel === REVOCATION_CHANNEL && n.payload) target.invalidate(n.payload.split(' '));
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${REVOCATION_CHANNEL}`);
+      client = c;
+    } catch {
+      retry();
+    }
+  };
+
+  let polling = false;
+  const poll = async () => {
+    if (polling || stopped) return;
+    polling = true;
+    const started = Date.now();
+    try {
+      const rows = await store.revocationsAfter(Math.max(0, maxSeen - LOOK_BACK));
+      const fresh = rows.filter((r) => !seen.has(r.id));
+      for (const r of fresh) {
+        seen.add(r.id);
+        if (r.id > maxSeen) maxSeen = r.id;
+      }
+      for (const id of seen) if (id <= maxSeen - LOOK_BACK) seen.delete(id);
+      if (fresh.length > 0) target.invalidate(fresh.map((r) => r.tag));
+      lastGoodPoll = started;
+    } catch {
+      // The store is unreachable: lastGoodPoll ages and the cache stops serving.
+    } finally {
+      polling = false;
+    }
+  };
+
+  await listen();
+  await poll();
+  const timer = setInterval(() => void poll(), POLL_MS).unref();
+  return {
+    sync: () => undefined,
+    fresh: () => Date.now() - lastGoodPoll < FRESH_MS,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      if (reconnect) clearTimeout(reconnect);
+      const c = client;
+      client = undefined;
+      if (c) {
+        c.removeAllListeners();
+        c.on('error', () => undefined);
+        await c.end().catch(() => undefined);
+      }
+    },
+  };
+}
