@@ -6,6 +6,7 @@ import type { Core } from '../core/index.js';
 import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/index.js';
 import { sendBookingBugError } from './bookingbug/errors.js';
 import { requestPath } from './context.js';
+import { gateway } from './gateway/index.js';
 import { publicPages } from './pages.js';
 import { redactUrl } from './redact.js';
 import { sendTogglError } from './toggl/errors.js';
@@ -57,5 +58,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   await app.register(async (scope) => publicPages(scope, core));
   await app.register(async (scope) => togglDialect(scope, core));
   await app.register(async (scope) => bookingBugDialect(scope, core), { prefix: BOOKINGBUG_PREFIX });
+  // Forward-auth endpoint and, with GATEWAY_UPSTREAM, the built-in proxy behind a catch-all (own routes win).
+  await gateway(app, core);
   return app;
 }

@@ -39,8 +39,17 @@ function crossSite(req: FastifyRequest, publicUrl: string): boolean {
   }
 }
 
-export async function authenticate(core: Core, req: FastifyRequest, accepts: Accepts = 'any'): Promise<Authenticated> {
-  const generation = generationOf(req.url);
+/**
+ * `target` is the request being authenticated when it is not `req` itself: the gateway's forward-auth check
+ * authenticates the method and URI a proxy reports, with the headers (credentials) the proxy passed on.
+ */
+export async function authenticate(
+  core: Core,
+  req: FastifyRequest,
+  accepts: Accepts = 'any',
+  target: { method: string; url: string } = req,
+): Promise<Authenticated> {
+  const generation = generationOf(target.url);
   const basic = parseBasic(req.headers.authorization);
   if (basic.kind === 'malformed') throw ERRORS.badCredentials();
   if (basic.kind === 'ok') {
@@ -62,7 +71,7 @@ export async function authenticate(core: Core, req: FastifyRequest, accepts: Acc
       found = await core.auth.session(apiCookie, ['api']).then((p) => ({ ...p, via: 'api-cookie' as const }), () => undefined);
     }
     if (found) {
-      if (!SAFE_METHODS.has(req.method) && crossSite(req, core.config.publicUrl)) throw ERRORS.crossSite();
+      if (!SAFE_METHODS.has(target.method) && crossSite(req, core.config.publicUrl)) throw ERRORS.crossSite();
       return found;
     }
     if (accountsCookie || apiCookie) throw ERRORS.badCredentials();
