@@ -9,6 +9,9 @@ import { ACCOUNTS_COOKIE, API_COOKIE } from '../toggl/cookies.js';
 /** The credential headers a client sends; Cookie is filtered rather than removed (other cookies stay). */
 export const CREDENTIAL_HEADERS = ['authorization', 'app-key', 'auth-token'] as const;
 
+/** The forward-auth answer's names for the credential headers the upstream should receive. */
+export const FORWARDED_HEADERS = ['gatehouse-forward-cookie', ...CREDENTIAL_HEADERS.map((h) => `gatehouse-forward-${h}`)];
+
 const GATEHOUSE_COOKIES = new Set([ACCOUNTS_COOKIE, API_COOKIE]);
 
 /** The Cookie header without Gatehouse's own cookies; undefined when nothing remains. */

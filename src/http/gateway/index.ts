@@ -10,15 +10,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import type { Core } from '../../core/index.js';
 import { safeEqual } from '../../core/crypto.js';
-import { AssertionSigner } from '../../gateway/identity.js';
+import { AssertionSigner, HEADER } from '../../gateway/identity.js';
 import { requestPath } from '../context.js';
 import { decide, logDecision, sendRefusal, type Target } from './decide.js';
 import { gatewayProxy } from './proxy.js';
-import { forwardedCredentials, identityWithAssertion } from './forward.js';
+import { FORWARDED_HEADERS, forwardedCredentials, identityWithAssertion } from './forward.js';
 
 export const CHECK_PATH = '/gateway/check';
 export const REFUSAL_PATH = '/gateway/refusal';
 const REFUSAL_HEADER = 'gatehouse-refusal';
+const CHECK_HEADERS = [...Object.values(HEADER), ...FORWARDED_HEADERS];
 
 function first(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -87,8 +88,10 @@ async function check(scope: FastifyInstance, core: Core, signer: AssertionSigner
     logDecision(req, d, 'check');
     if (!d.ok) return sendRefusal(d.error, d.dialect, req, reply, target);
     const path = requestPath(target.url).split('?')[0] ?? '/';
-    reply.headers(await identityWithAssertion(signer, d.identity, target.method.toUpperCase(), path));
-    reply.headers(forwardedCredentials(req.headers, d.rule));
+    const answer: Record<string, string> = { ...(await identityWithAssertion(signer, d.identity, target.method.toUpperCase(), path)), ...forwardedCredentials(req.headers, d.rule) };
+    // Every name is answered, empty when it does not apply: a proxy that copies named headers (Caddy 2.6's
+    // copy_headers) would otherwise copy its unresolved placeholder; nginx and Caddy send no empty header.
+    for (const name of CHECK_HEADERS) reply.header(name, answer[name] ?? '');
     return reply.code(200).header('Content-Length', '0').send();
   };
   scope.all(CHECK_PATH, handler);
