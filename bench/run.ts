@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gatewayBench } from './gateway.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -205,6 +206,7 @@ async function main(): Promise<void> {
       : '',
     '',
   ];
+  lines.push(...(await gatewayBench()));
   const out = path.join(root, 'bench', 'RESULTS.md');
   writeFileSync(out, lines.join('\n'));
   console.log(lines.join('\n'));

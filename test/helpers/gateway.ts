@@ -160,7 +160,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** nginx from docs/nginx/gatehouse.conf, in front of `upstreamPort`, asking Gatehouse on `gatehousePort`. */
-export async function startNginx(gatehousePort: number, upstreamPort: number): Promise<Front> {
+export async function startNginx(gatehousePort: number, upstreamPort: number, plainProxyPort?: number): Promise<Front> {
   const nginx = which('nginx');
   if (!nginx) throw new Error('nginx is not installed (.ci/run installs nginx-core)');
   const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-nginx-'));
@@ -171,7 +171,12 @@ export async function startNginx(gatehousePort: number, upstreamPort: number): P
     .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${gatehousePort};`)
     .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${upstreamPort};`)
     .replace('listen 127.0.0.1:8000;', `listen 127.0.0.1:${port};`);
-  writeFileSync(path.join(dir, 'gatehouse.conf'), site);
+  // For the benchmark: one more server that proxies to the API without asking Gatehouse.
+  const plain =
+    plainProxyPort === undefined
+      ? ''
+      : `\nserver {\n  listen 127.0.0.1:${plainProxyPort};\n  location / {\n    proxy_http_version 1.1;\n    proxy_set_header Connection "";\n    proxy_pass http://protected_api;\n  }\n}\n`;
+  writeFileSync(path.join(dir, 'gatehouse.conf'), site + plain);
   const user = process.getuid?.() === 0 ? 'user root root;\n' : '';
   writeFileSync(
     path.join(dir, 'nginx.conf'),
