@@ -44,7 +44,7 @@ describe('built-in proxy streaming', { skip: linux }, () => {
   before(async () => {
     upstream = await startUpstream();
     d = deployment({ GATEWAY_UPSTREAM: upstream.url });
-    server = await startServerProcess(d);
+    server = await startServerProcess(d, { LOG_LEVEL: 'info' });
     const email = uniqueEmail('gw-stream');
     assert.equal((await request(server.url, '/api/signup', { method: 'POST', json: { email, password: GOOD_PASSWORD } })).status, 201);
     const me = await request(server.url, '/api/v9/me', { auth: [email, GOOD_PASSWORD] });
@@ -62,6 +62,18 @@ describe('built-in proxy streaming', { skip: linux }, () => {
     await killAllServers();
     d?.remove();
     await upstream?.close();
+  });
+
+  it('each gateway decision is logged at info with its rule, and no credential is logged', async () => {
+    const token = Buffer.from(auth.slice('Basic '.length), 'base64').toString('utf8').split(':')[0] as string;
+    assert.equal((await fetch(`${server.url}/api/v9/me/projects`, { headers: { authorization: auth } })).status, 200);
+    assert.equal((await fetch(`${server.url}/api/v1/admin/1/bookings`, { headers: { 'app-id': '0123456789abcdef', 'app-key': 'secret-app-key-123', 'auth-token': 'secret-auth-token-456' } })).status, 401);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = server.output().split('\n').filter((l) => l.includes('gateway decision'));
+    const decisions = lines.map((l) => JSON.parse(l) as { gatewayRule?: string; allowed?: boolean; level?: number; reqId?: string });
+    assert.ok(decisions.some((d) => d.gatewayRule === 'toggl-v9' && d.allowed === true && d.level === 30 && d.reqId !== undefined), lines.join('\n'));
+    assert.ok(decisions.some((d) => d.gatewayRule === 'bookingbug-admin' && d.allowed === false), lines.join('\n'));
+    for (const secret of [token, 'secret-app-key-123', 'secret-auth-token-456', auth.slice('Basic '.length)]) assert.ok(!server.output().includes(secret), 'no credential in the log');
   });
 
   it(`a 50 MB upload reaches the upstream whole with the server's RSS rising < ${mb(BOUND)}`, async () => {
