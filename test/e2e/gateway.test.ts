@@ -7,6 +7,9 @@
 // on another instance is refused at the gateway within one second.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createJrniClient } from '@bookinglab/booking-journey-api';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
@@ -44,9 +47,21 @@ describe('gateway: built-in proxy, nginx auth_request, Caddy forward_auth', () =
   let app: App;
   let openApp: App;
 
+  const rulesDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-gw-rules-'));
+  const rulesFile = path.join(rulesDir, 'rules.json');
+  writeFileSync(
+    rulesFile,
+    JSON.stringify({
+      rules: [
+        { name: 'open-status', path: '/api/v9/open/**', methods: ['GET'], require: 'public' },
+        { name: 'legacy-pass', path: '/api/v9/legacy/**', require: 'toggl', pass_credentials: true },
+      ],
+    }),
+  );
+
   before(async () => {
     upstream = await startUpstream();
-    const env = { GATEWAY_UPSTREAM: upstream.url, GATEWAY_AUDIENCE: AUDIENCE, TRUSTED_PROXIES: 'loopback', GATEHOUSE_SECRET: secret, GATEWAY_UPSTREAM_TIMEOUT_SECONDS: '1' };
+    const env = { GATEWAY_RULES: rulesFile, GATEWAY_UPSTREAM: upstream.url, GATEWAY_AUDIENCE: AUDIENCE, TRUSTED_PROXIES: 'loopback', GATEHOUSE_SECRET: secret, GATEWAY_UPSTREAM_TIMEOUT_SECONDS: '1' };
     A = await startTestServer(env);
     // Two instances on one PostgreSQL database; on SQLite (one process's file) B is A.
     B = BACKEND === 'postgres' ? await startTestServer(env) : A;
@@ -68,6 +83,7 @@ describe('gateway: built-in proxy, nginx auth_request, Caddy forward_auth', () =
     if (B && B !== A) await B.stop();
     await A?.stop();
     await upstream?.close();
+    rmSync(rulesDir, { recursive: true, force: true });
   });
 
   async function togglAccount(tag: string): Promise<TogglAccount> {
@@ -259,6 +275,37 @@ describe('gateway: built-in proxy, nginx auth_request, Caddy forward_auth', () =
         assert.equal(noToken.got.length, 0);
       });
 
+      it('a lockout is 429 with Retry-After, as on /me, and the upstream sees nothing', { skip }, async () => {
+        const a = await togglAccount('gw-lockout');
+        for (let i = 0; i < 5; i++) {
+          const r = await through(front(), '/api/v9/me/time_entries', { auth: [a.email, `wrong-password-${i}x`] });
+          assert.equal(r.res.status, 403);
+        }
+        const locked = await through(front(), '/api/v9/me/time_entries', { auth: [a.email, GOOD_PASSWORD] });
+        assert.equal(locked.res.status, 429, locked.res.text);
+        assert.match(locked.res.headers.get('retry-after') ?? '', /^\d+$/);
+        assert.equal(locked.got.length, 0);
+        // Tokens keep working during a password lockout, as on /me.
+        assert.equal((await through(front(), '/api/v9/me/time_entries', { auth: [a.apiToken, 'api_token'] })).res.status, 200);
+      });
+
+      it('GATEWAY_RULES: a public rule needs no credential; a pass_credentials rule passes them on', { skip }, async () => {
+        const open = await through(front(), '/api/v9/open/status', { headers: { 'Gatehouse-Account-Id': 'spoofed' } });
+        assert.equal(open.res.status, 200);
+        assert.equal(open.got[0]?.headers['gatehouse-auth-method'], 'none');
+        assert.equal(open.got[0]?.headers['gatehouse-account-id'], undefined);
+        const notGet = await through(front(), '/api/v9/open/status', { method: 'POST' });
+        assert.equal(notGet.res.status, 401, 'the public rule is for GET only; POST falls to toggl-v9');
+        assert.equal(notGet.got.length, 0);
+        const a = await togglAccount('gw-passcred');
+        const auth = 'Basic ' + Buffer.from(`${a.apiToken}:api_token`).toString('base64');
+        const legacy = await through(front(), '/api/v9/legacy/report', { headers: { authorization: auth }, cookie: `${a.accountsCookie}; theme=dark` });
+        assert.equal(legacy.res.status, 200);
+        assert.equal(legacy.got[0]?.headers.authorization, auth);
+        assert.equal(legacy.got[0]?.headers.cookie, `${a.accountsCookie}; theme=dark`);
+        assert.equal(legacy.got[0]?.headers['gatehouse-account-id'], a.publicId);
+      });
+
       it("a client's own Gatehouse-* headers never reach the upstream", { skip }, async () => {
         const a = await togglAccount('gw-spoof');
         const spoof = {
@@ -340,6 +387,17 @@ describe('gateway: built-in proxy, nginx auth_request, Caddy forward_auth', () =
           'accounts session logout',
           async () => assert.equal((await request(A.url, '/api/sessions', { method: 'DELETE', cookie: a.accountsCookie })).status, 200),
           async () => (await through(front(), '/api/v9/me/time_entries', { cookie: a.accountsCookie })).res.status === 403,
+        );
+        // A password verified (and cached) on B, changed on A.
+        assert.equal((await through(front(), '/api/v9/me/time_entries', { auth: [a.email, GOOD_PASSWORD] })).res.status, 200);
+        await within(
+          'password change (old password cached on the gateway instance)',
+          async () =>
+            assert.equal(
+              (await request(A.url, '/api/v9/me', { method: 'PUT', auth: [a.email, GOOD_PASSWORD], json: { current_password: GOOD_PASSWORD, password: 'harbour-violet-93-switch' } })).status,
+              200,
+            ),
+          async () => (await through(front(), '/api/v9/me/time_entries', { auth: [a.email, GOOD_PASSWORD] })).res.status === 403,
         );
         await within(
           'BookingBug logout',
