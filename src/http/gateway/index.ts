@@ -6,7 +6,7 @@
 //     `Gatehouse-Refusal`, a sealed copy of the real answer that nginx hands to `/gateway/refusal` to replay.
 //   - with GATEWAY_UPSTREAM, the built-in reverse proxy: a catch-all route, so Gatehouse's own routes (more
 //     specific, matched first by the router) keep answering; everything else is decided and forwarded.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import type { Core } from '../../core/index.js';
 import { safeEqual } from '../../core/crypto.js';
@@ -26,9 +26,14 @@ function first(req: FastifyRequest, name: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** The original request a proxy asks about: nginx, then Caddy/Traefik headers, then Envoy's path suffix. */
-function targetOf(req: FastifyRequest): (Target & { nginx: boolean }) | undefined {
+/**
+ * The original request a proxy asks about: nginx, then Caddy/Traefik headers, then Envoy's path suffix.
+ * A check carrying both nginx's and Caddy's/Traefik's header is refused: each proxy sets its own and passes
+ * the client's headers on, so the other one came from the client (who would choose the URI checked).
+ */
+function targetOf(req: FastifyRequest): (Target & { nginx: boolean }) | 'ambiguous' | undefined {
   const nginxUri = first(req, 'x-original-uri');
+  if (nginxUri && first(req, 'x-forwarded-uri')) return 'ambiguous';
   if (nginxUri) return { method: first(req, 'x-original-method') ?? req.method, url: nginxUri, nginx: true };
   const forwardedUri = first(req, 'x-forwarded-uri');
   if (forwardedUri) return { method: first(req, 'x-forwarded-method') ?? req.method, url: forwardedUri, nginx: false };
@@ -63,9 +68,15 @@ declare module 'fastify' {
 
 async function check(scope: FastifyInstance, core: Core, signer: AssertionSigner): Promise<void> {
   scope.decorateRequest('gatewayNginx', false);
-  // The check never reads a body (a proxy sends none, or one that is not ours to read).
+  // The check never uses a body (proxies send none); one sent anyway is read within BODY_LIMIT_BYTES (413
+  // beyond, like every route) and dropped.
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+  scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: core.config.bodyLimit }, (_req, _body, done) => done(null, undefined));
+  scope.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err: { type: err.name, code: err.code, message: err.message } }, 'unexpected error');
+    return reply.code(status).send({ error: status === 413 ? 'Request body is too large' : status === 500 ? 'Internal server error' : err.message });
+  });
 
   // nginx: a refusal becomes 401 + the sealed real answer (see above).
   scope.addHook('onSend', async (req, reply, payload) => {
@@ -82,8 +93,9 @@ async function check(scope: FastifyInstance, core: Core, signer: AssertionSigner
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const target = targetOf(req);
+    req.gatewayNginx = first(req, 'x-original-uri') !== undefined;
+    if (target === 'ambiguous') return reply.code(400).send({ error: 'Both X-Original-URI and X-Forwarded-Uri: one of them came from the client' });
     if (!target) return reply.code(400).send({ error: 'No original request: send X-Original-URI (nginx) or X-Forwarded-Uri (Caddy, Traefik)' });
-    req.gatewayNginx = target.nginx;
     const d = await decide(core, req, target);
     logDecision(req, d, 'check');
     if (!d.ok) return sendRefusal(d.error, d.dialect, req, reply, target);
