@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
+import { gatewayBench } from './gateway.js';
 import { BENCH_DIR, type Row, type Settings } from './lib.js';
 
 function settings(argv: string[]): Settings {
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     '',
     ...facts.map((f) => `- ${f}`),
     '',
+    ...(await gatewayBench()),
   ].join('\n');
   console.log(out);
   writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), out);

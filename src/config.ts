@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { loadRules, type Rule } from './gateway/rules.js';
 
 export interface SessionLifetime {
   /** Seconds of inactivity after which a session dies. */
@@ -46,6 +47,16 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /** Mail delivery retries: first delay, longest delay, and how long to retry before a message is marked dead. */
   mailRetry: { baseSeconds: number; maxDelaySeconds: number; windowSeconds: number };
+  /** The gateway (docs/gateway.md): route rules, the built-in proxy's upstream, the assertion's audience. */
+  gateway: GatewayConfig;
+}
+
+export interface GatewayConfig {
+  rules: Rule[];
+  /** GATEWAY_UPSTREAM origin; undefined: no built-in proxy (the forward-auth endpoint is always on). */
+  upstream: string | undefined;
+  audience: string;
+  upstreamTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -110,6 +121,31 @@ function parseSecrets(raw: string | undefined): string[] | undefined {
 const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 /** TRUSTED_PROXIES: comma-separated addresses, CIDR ranges (10.0.0.0/8, fd00::/8) or loopback/linklocal/uniquelocal. */
+function parseGateway(env: Env): GatewayConfig {
+  let rules: Rule[];
+  try {
+    rules = loadRules(env.GATEWAY_RULES && env.GATEWAY_RULES !== '' ? env.GATEWAY_RULES : undefined);
+  } catch (err) {
+    throw new ConfigError(`GATEWAY_RULES: ${(err as Error).message}`);
+  }
+  let upstream: string | undefined;
+  const raw = env.GATEWAY_UPSTREAM;
+  if (raw !== undefined && raw !== '') {
+    let u: URL | undefined;
+    try {
+      u = new URL(raw);
+    } catch {
+      u = undefined;
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== '') || u.search !== '' || u.username !== '') {
+      throw new ConfigError(`GATEWAY_UPSTREAM must be an http(s)://host:port origin without path, got "${raw}"`);
+    }
+    upstream = u.origin;
+  }
+  const audience = env.GATEWAY_AUDIENCE && env.GATEWAY_AUDIENCE !== '' ? env.GATEWAY_AUDIENCE : 'gatehouse-upstream';
+  return { rules, upstream, audience, upstreamTimeoutMs: int(env, 'GATEWAY_UPSTREAM_TIMEOUT_SECONDS', 30, 1, 3600) * 1000 };
+}
+
 function parseTrustedProxies(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '') return [];
   return raw.split(',').map((entry) => {
@@ -220,5 +256,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxDelaySeconds: int(env, 'MAIL_RETRY_MAX_DELAY_SECONDS', 4 * 3600, 1, 7 * day),
       windowSeconds: int(env, 'MAIL_RETRY_WINDOW_SECONDS', 3 * day, 1, 30 * day),
     },
+    gateway: parseGateway(env),
   };
 }

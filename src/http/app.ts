@@ -7,6 +7,7 @@ import type { Core } from '../core/index.js';
 import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/index.js';
 import { sendBookingBugError } from './bookingbug/errors.js';
 import { requestPath } from './context.js';
+import { gateway } from './gateway/index.js';
 import { publicPages } from './pages.js';
 import { redactUrl } from './redact.js';
 import { logOutput } from '../log.js';
@@ -92,5 +93,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   await app.register(async (scope) => publicPages(scope, core));
   await app.register(async (scope) => togglDialect(scope, core));
   await app.register(async (scope) => bookingBugDialect(scope, core), { prefix: BOOKINGBUG_PREFIX });
+  // Forward-auth endpoint and, with GATEWAY_UPSTREAM, the built-in proxy behind a catch-all (own routes win).
+  await gateway(app, core);
   return app;
 }

@@ -6,7 +6,7 @@ import type { Core } from '../../core/index.js';
 import { parseBasic } from '../basic.js';
 import { requestContext } from '../context.js';
 import { ACCOUNTS_COOKIE, API_COOKIE } from './cookies.js';
-import { ERRORS, generationOfRequest } from './errors.js';
+import { ERRORS, generationOfRequest, type Generation } from './errors.js';
 
 export type Accepts = 'any' | 'basic' | 'cookie';
 
@@ -39,8 +39,23 @@ function crossSite(req: FastifyRequest, publicUrl: string): boolean {
   }
 }
 
-export async function authenticate(core: Core, req: FastifyRequest, accepts: Accepts = 'any'): Promise<Authenticated> {
-  const generation = generationOfRequest(req);
+/** The request being authenticated: its method and the Toggl generation whose answers it gets. */
+export interface AuthTarget {
+  method: string;
+  generation: Generation;
+}
+
+/**
+ * `target` is the request being authenticated when it is not `req` itself: the gateway's forward-auth check
+ * authenticates the method and URI a proxy reports, with the headers (credentials) the proxy passed on.
+ */
+export async function authenticate(
+  core: Core,
+  req: FastifyRequest,
+  accepts: Accepts = 'any',
+  target: AuthTarget = { method: req.method, generation: generationOfRequest(req) },
+): Promise<Authenticated> {
+  const generation = target.generation;
   const basic = parseBasic(req.headers.authorization);
   if (basic.kind === 'malformed') throw ERRORS.badCredentials();
   if (basic.kind === 'ok') {
@@ -62,7 +77,7 @@ export async function authenticate(core: Core, req: FastifyRequest, accepts: Acc
       found = await core.auth.session(apiCookie, ['api']).then((p) => ({ ...p, via: 'api-cookie' as const }), () => undefined);
     }
     if (found) {
-      if (!SAFE_METHODS.has(req.method) && crossSite(req, core.config.publicUrl)) throw ERRORS.crossSite();
+      if (!SAFE_METHODS.has(target.method) && crossSite(req, core.config.publicUrl)) throw ERRORS.crossSite();
       return found;
     }
     if (accountsCookie || apiCookie) throw ERRORS.badCredentials();
