@@ -23,7 +23,7 @@ interface Server {
 
 async function startServer(env: Record<string, string>): Promise<Server> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
-  const serverEnv = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', GATEHOUSE_SECRET: randomBytes(32).toString('hex'), ...env };
+  const serverEnv = { PORT: '0', MANAGEMENT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', GATEHOUSE_SECRET: randomBytes(32).toString('hex'), ...env };
   const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'main.js')], {
     env: { ...process.env, ...serverEnv },
     stdio: ['ignore', 'pipe', 'inherit'],

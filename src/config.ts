@@ -40,6 +40,12 @@ export interface Config {
   bodyLimit: number;
   /** Milliseconds a client has to send a whole request (slow-loris defence; also bounds a graceful stop). */
   requestTimeoutMs: number;
+  /** The management listener (metrics, liveness, readiness); port 0 picks a free one. */
+  management: { host: string; port: number };
+  /** Audit log rows older than this many days are deleted by the hourly janitor. */
+  auditRetentionDays: number;
+  /** On SIGTERM, readiness answers 503 and the API keeps serving this long before it stops accepting. */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -193,5 +199,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sessionTouchSeconds: int(env, 'SESSION_TOUCH_SECONDS', 60, 0, 3600),
     bodyLimit: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
+    management: {
+      host: env.MANAGEMENT_HOST && env.MANAGEMENT_HOST !== '' ? env.MANAGEMENT_HOST : '127.0.0.1',
+      port: int(env, 'MANAGEMENT_PORT', 9464, 0, 65535),
+    },
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 100 * 365),
+    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_SECONDS', 0, 0, 600) * 1000,
   };
 }

@@ -8,6 +8,7 @@ import type { SessionLifetime } from '../config.js';
 import type { Clock } from './context.js';
 import { randomToken, sha256 } from './crypto.js';
 import type { Keyring } from './keys.js';
+import { observe } from './metrics.js';
 
 /** accounts and api: the Toggl dialect's; bb-admin and bb-member: BookingBug Auth-Tokens. */
 export type SessionKind = 'accounts' | 'api' | 'bb-admin' | 'bb-member';
@@ -47,6 +48,7 @@ export class Sessions {
       expires_at: expiresAt,
       revoked_at: null,
     });
+    observe.sessionCreated(kind);
     return { token, id, expiresAt, maxAge: lifetime.max };
   }
 
@@ -56,7 +58,10 @@ export class Sessions {
     const session = await store.sessionByDigest(sha256(token));
     if (!session || !kinds.includes(session.kind as SessionKind)) return undefined;
     const now = this.clock.now();
-    if (session.revoked_at !== null || session.expires_at <= now || session.last_used_at + session.idle_seconds * 1000 <= now) return undefined;
+    if (session.revoked_at !== null || session.expires_at <= now || session.last_used_at + session.idle_seconds * 1000 <= now) {
+      observe.auth(session.kind.startsWith('bb-') ? 'auth_token' : 'session', 'expired', session.revoked_at !== null ? 'revoked_session' : 'expired_session');
+      return undefined;
+    }
     const account = await store.accountById(session.account_id);
     if (!account || account.closed_at !== null || account.disabled_at !== null) return undefined;
     // Touch at most once per interval, and often enough that a short idle timeout still slides.

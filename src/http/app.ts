@@ -7,15 +7,20 @@ import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/ind
 import { sendBookingBugError } from './bookingbug/errors.js';
 import { requestPath } from './context.js';
 import { publicPages } from './pages.js';
-import { redactUrl } from './redact.js';
+import { addRequestLogging, loggerOptions, requestLogOptions } from '../observe/logging.js';
+import type { ServerMetrics } from '../observe/metrics.js';
+import { recordOf } from '../observe/request-record.js';
 import { sendTogglError } from './toggl/errors.js';
 import { togglDialect } from './toggl/index.js';
 
 export interface AppOptions {
   logLevel?: string;
+  /** Request metrics are counted here when given (the server's registry). */
+  metrics?: ServerMetrics;
 }
 
 export async function buildApp(core: Core, options: AppOptions = {}): Promise<FastifyInstance> {
+  const metrics = options.metrics;
   const app = Fastify({
     bodyLimit: core.config.bodyLimit,
     // A client that trickles its headers or body is cut off (Fastify's default is no limit at all).
@@ -37,15 +42,12 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
       return (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message });
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    logger: {
-      level: options.logLevel ?? core.config.logLevel,
-      // Headers (Authorization, Cookie) and bodies are never logged; URLs are logged with codes masked.
-      serializers: {
-        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
-    },
+    // One JSON line per request (src/observe/logging.ts); headers and bodies are never logged, URLs only
+    // with codes masked. Request ids come from a well-formed X-Request-Id or are generated.
+    logger: loggerOptions(options.logLevel ?? core.config.logLevel),
+    ...requestLogOptions((req, reply, route, seconds) => metrics?.request(route, req.method, reply.statusCode, seconds, recordOf(req))),
   });
+  addRequestLogging(app);
 
   await app.register(cookie);
   app.addHook('onSend', async (req, reply, payload) => {

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { StaticMigrations, type Dialect } from './migrations.js';
@@ -10,6 +10,15 @@ import type { Database } from './schema.js';
 
 // PostgreSQL bigint (int8) columns hold millisecond times: return them as numbers, not strings.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+/** Called with each query's duration and SQL text (the server's metrics install it; see src/observe/). */
+let queryObserver: ((seconds: number, sql: string) => void) | undefined;
+export function observeQueries(observer: ((seconds: number, sql: string) => void) | undefined): void {
+  queryObserver = observer;
+}
+const log = (event: LogEvent) => {
+  if (event.level === 'query') queryObserver?.(event.queryDurationMillis / 1000, event.query.sql);
+};
 
 export interface OpenDatabase {
   db: Kysely<Database>;
@@ -21,7 +30,7 @@ export function openDatabase(database: Config['database']): OpenDatabase {
     const pool = new pg.Pool({ connectionString: database.url, max: 10 });
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => undefined);
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }), dialect: 'postgres' };
   }
   if (database.file !== ':memory:') mkdirSync(path.dirname(database.file), { recursive: true });
   const sqlite = new BetterSqlite3(database.file);
@@ -30,7 +39,7 @@ export function openDatabase(database: Config['database']): OpenDatabase {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log }), dialect: 'sqlite' };
 }
 
 export async function migrate(open: OpenDatabase): Promise<string[]> {

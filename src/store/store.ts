@@ -1,7 +1,7 @@
 // The store: the only module that writes SQL. The core calls these named queries and never sees Kysely.
 // Every method takes times from its caller, so the core's clock is the only clock.
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Dialect } from './migrations.js';
+import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { StaticMigrations, type Dialect } from './migrations.js';
 import type { Database } from './schema.js';
 
 export type AccountRow = Database['accounts'] & { id: number };
@@ -58,6 +58,13 @@ export class Store {
 
   async close(): Promise<void> {
     await (this.root ?? (this.db as Kysely<Database>)).destroy();
+  }
+
+  /** Every migration this build knows, with the time it was applied (null: pending). */
+  async migrationStatus(): Promise<Array<{ name: string; appliedAt: number | null }>> {
+    const migrator = new Migrator({ db: this.root ?? (this.db as Kysely<Database>), provider: new StaticMigrations(this.dialect) });
+    const all = await migrator.getMigrations();
+    return all.map((m) => ({ name: m.name, appliedAt: m.executedAt ? m.executedAt.getTime() : null }));
   }
 
   async ping(): Promise<void> {
@@ -172,6 +179,12 @@ export class Store {
       .where('window_started_at', '<', now - day)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
       .execute();
+  }
+
+  /** Deletes audit rows recorded before `before` (AUDIT_RETENTION_DAYS); returns how many. */
+  async purgeAudit(before: number): Promise<number> {
+    const r = await this.db.deleteFrom('audit_log').where('at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   // ---- password reset codes -------------------------------------------------------------------
@@ -435,6 +448,19 @@ export class Store {
       .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: nextAttemptAt, locked_until: null, last_error: error.slice(0, 500) }))
       .where('id', '=', id)
       .execute();
+  }
+
+  /** Outbox rows by state: never tried, failed and waiting for a retry, failed `deadAttempts` times or more. */
+  async outboxCounts(deadAttempts: number): Promise<{ pending: number; retrying: number; dead: number }> {
+    const r = await this.db
+      .selectFrom('mail_outbox')
+      .select((eb) => [
+        eb.fn.sum<number>(eb.case().when('attempts', '=', 0).then(1).else(0).end()).as('pending'),
+        eb.fn.sum<number>(eb.case().when(eb.and([eb('attempts', '>', 0), eb('attempts', '<', deadAttempts)])).then(1).else(0).end()).as('retrying'),
+        eb.fn.sum<number>(eb.case().when('attempts', '>=', deadAttempts).then(1).else(0).end()).as('dead'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { pending: Number(r.pending ?? 0), retrying: Number(r.retrying ?? 0), dead: Number(r.dead ?? 0) };
   }
 
   async pendingMailCount(): Promise<number> {

@@ -104,6 +104,7 @@ export async function startServerProcess(d: Deployment, env: Record<string, stri
     env: {
       ...base,
       PORT: '0',
+      MANAGEMENT_PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: d.dataDir,
       DATABASE_URL: d.databaseUrl,
