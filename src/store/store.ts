@@ -463,6 +463,50 @@ export class Store {
     return { pending: Number(r.pending ?? 0), retrying: Number(r.retrying ?? 0), dead: Number(r.dead ?? 0) };
   }
 
+  // ---- operator listings (gatehouse company list, account list/show, audit) ------------------------
+
+  async listCompanies(): Promise<CompanyRow[]> {
+    return this.db.selectFrom('companies').selectAll().orderBy('id').execute();
+  }
+
+  /**
+   * Accounts by id, at most `limit`: with `companyId`, those with an administrator or member record there;
+   * with `query`, those whose email or name contains it (case-insensitive).
+   */
+  async listAccounts(filter: { companyId?: number | undefined; query?: string | undefined; limit: number }): Promise<AccountRow[]> {
+    let q = this.db.selectFrom('accounts').selectAll();
+    const companyId = filter.companyId;
+    if (companyId !== undefined) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('id', 'in', eb.selectFrom('administrators').select('account_id').where('company_id', '=', companyId)),
+          eb('id', 'in', eb.selectFrom('members').select('account_id').where('company_id', '=', companyId)),
+        ]),
+      );
+    }
+    if (filter.query !== undefined && filter.query !== '') {
+      const pattern = `%${filter.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) =>
+        eb.or([sql<boolean>`lower(coalesce(${eb.ref('email')}, '')) like ${pattern} escape '\\'`, sql<boolean>`lower(${eb.ref('fullname')}) like ${pattern} escape '\\'`]),
+      );
+    }
+    return (await q.orderBy('id').limit(filter.limit).execute()) as AccountRow[];
+  }
+
+  /** Audit rows after `afterId` matching the filter, oldest first, at most `limit` (page through by id). */
+  async auditPage(
+    filter: { accountId?: number | undefined; since?: number | undefined; until?: number | undefined; event?: string | undefined },
+    afterId: number,
+    limit: number,
+  ): Promise<Array<Selectable<Database['audit_log']>>> {
+    let q = this.db.selectFrom('audit_log').selectAll().where('id', '>', afterId);
+    if (filter.accountId !== undefined) q = q.where('account_id', '=', filter.accountId);
+    if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
+    if (filter.until !== undefined) q = q.where('at', '<', filter.until);
+    if (filter.event !== undefined) q = q.where('event', '=', filter.event);
+    return q.orderBy('id').limit(limit).execute();
+  }
+
   async pendingMailCount(): Promise<number> {
     const r = await this.db.selectFrom('mail_outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);
