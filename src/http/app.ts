@@ -6,6 +6,7 @@ import type { Core } from '../core/index.js';
 import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/index.js';
 import { sendBookingBugError } from './bookingbug/errors.js';
 import { requestPath } from './context.js';
+import { registerOpenApi } from './openapi.js';
 import { publicPages } from './pages.js';
 import { addRequestLogging, loggerOptions, requestLogOptions } from '../observe/logging.js';
 import type { ServerMetrics } from '../observe/metrics.js';
@@ -56,6 +57,8 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'Not found' }));
 
+  // Before any route: the OpenAPI document sees every route registered after it.
+  await registerOpenApi(app, core);
   await app.register(async (scope) => publicPages(scope, core));
   await app.register(async (scope) => togglDialect(scope, core));
   await app.register(async (scope) => bookingBugDialect(scope, core), { prefix: BOOKINGBUG_PREFIX });
