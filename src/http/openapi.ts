@@ -64,6 +64,21 @@ function tagOf(url: string): string {
   return 'Public pages';
 }
 
+/** What a route's schema does not say about its success answer (status, media type, shape). */
+const SUCCESS: Record<string, { status: string; type: string; schema: unknown; description: string }> = {
+  'POST /api/signup': { status: '201', type: 'application/json', schema: { type: 'object' }, description: 'Signed up: the user, with the accounts session cookie set' },
+  'GET /reset-password/{code}': { status: '200', type: 'text/html', schema: { type: 'string' }, description: 'The page to choose a new password' },
+  'POST /reset-password/{code}': { status: '200', type: 'text/html', schema: { type: 'string' }, description: 'Password changed (HTML); 400 with an HTML page when the code or password is refused' },
+  'GET /images/profile.png': { status: '200', type: 'image/png', schema: { type: 'string', contentMediaType: 'image/png' }, description: 'The default profile image' },
+  'GET /health': { status: '200', type: 'application/json', schema: { type: 'object', properties: { status: { type: 'string' } }, examples: [{ status: 'ok' }] }, description: 'The server answers' },
+  'GET /.well-known/jwks.json': {
+    status: '200',
+    type: 'application/json',
+    schema: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: { type: 'object' } } } },
+    description: 'The public keys (Ed25519) that verify accounts session cookies',
+  },
+};
+
 /** Adds tags, security and the dialect's error answers to a route's schema (the document only). */
 function describeRoute({ schema, url, route }: { schema: FastifySchema; url: string; route: RouteOptions }): { schema: FastifySchema; url: string } {
   const s = { ...(schema as Record<string, unknown>) };
@@ -72,6 +87,9 @@ function describeRoute({ schema, url, route }: { schema: FastifySchema; url: str
   s.tags ??= [tagOf(url)];
   s.summary ??= `${String(route.method)} ${url}`;
   const responses: Record<string, unknown> = { ...((s.response as Record<string, unknown> | undefined) ?? {}) };
+  const known = SUCCESS[`${String(route.method)} ${url}`];
+  if (known && !responses[known.status]) responses[known.status] = { description: known.description, content: { [known.type]: { schema: known.schema } } };
+  if (url.startsWith('/reset-password/')) responses['400'] ??= { description: 'Refused (an HTML page)', content: { 'text/html': { schema: { type: 'string' } } } };
   const ok = (description: string, body: unknown) => {
     if (!Object.keys(responses).some((k) => k.startsWith('2'))) responses['200'] = { description, content: { 'application/json': { schema: body } } };
   };
@@ -115,7 +133,16 @@ export async function registerOpenApi(app: FastifyInstance, core: Core): Promise
   app.decorate('routeInventory', []);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) app.routeInventory.push({ method, url: route.url, optOut: route.config?.openapiOptOut });
+    // Read when asked: an onRoute hook of an inner scope may still add the opt-out after this one ran.
+    for (const method of methods) {
+      app.routeInventory.push({
+        method,
+        url: route.url,
+        get optOut() {
+          return route.config?.openapiOptOut;
+        },
+      });
+    }
   });
   const options: SwaggerOptions = {
     openapi: {
