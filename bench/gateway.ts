@@ -88,6 +88,7 @@ export async function gatewayBench(): Promise<string[]> {
     const env = {
       ...process.env,
       PORT: '0',
+      MANAGEMENT_PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dir,
       LOG_LEVEL: 'warn',

@@ -102,7 +102,7 @@ export interface Proc {
 /** Starts a process that prints `listening on http://...` and returns its URL. */
 export async function startProcess(args: string[], env: Record<string, string>, options: { cwd?: string; dir?: string } = {}): Promise<Proc> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
-  const fullEnv = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', ...env };
+  const fullEnv = { PORT: '0', MANAGEMENT_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', ...env };
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, ...fullEnv }, stdio: ['ignore', 'pipe', 'inherit'], cwd: options.cwd ?? ROOT });
   const url = await new Promise<string>((resolve, reject) => {

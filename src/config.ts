@@ -47,6 +47,12 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /** Mail delivery retries: first delay, longest delay, and how long to retry before a message is marked dead. */
   mailRetry: { baseSeconds: number; maxDelaySeconds: number; windowSeconds: number };
+  /** The management listener (metrics, liveness, readiness); port 0 picks a free one. */
+  management: { host: string; port: number };
+  /** Audit log rows older than this many days are deleted by the hourly janitor. */
+  auditRetentionDays: number;
+  /** On SIGTERM, readiness answers 503 and the API keeps serving this long before it stops accepting. */
+  shutdownDrainMs: number;
   /** The gateway (docs/gateway.md): route rules, the built-in proxy's upstream, the assertion's audience. */
   gateway: GatewayConfig;
 }
@@ -257,5 +263,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       windowSeconds: int(env, 'MAIL_RETRY_WINDOW_SECONDS', 3 * day, 1, 30 * day),
     },
     gateway: parseGateway(env),
+    management: {
+      host: env.MANAGEMENT_HOST && env.MANAGEMENT_HOST !== '' ? env.MANAGEMENT_HOST : '127.0.0.1',
+      port: int(env, 'MANAGEMENT_PORT', 9464, 0, 65535),
+    },
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 100 * 365),
+    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_SECONDS', 0, 0, 600) * 1000,
   };
 }

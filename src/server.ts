@@ -6,15 +6,23 @@ import { createCore, type Core } from './core/index.js';
 import { loadSecrets } from './core/keys.js';
 import { buildApp, type AppOptions } from './http/app.js';
 import { developmentTransport, smtpTransport } from './mail/transports.js';
-import { migrate, openDatabase } from './store/db.js';
+import { migrate, observeQueries, openDatabase } from './store/db.js';
 import { startRevocationFeed } from './store/revocation-feed.js';
+import { setCoreObserver } from './core/metrics.js';
+import { buildManagementApp } from './observe/management.js';
+import { createMetrics } from './observe/metrics.js';
 import { createStore, type Store } from './store/store.js';
 
 export interface Running {
   app: FastifyInstance;
   core: Core;
   url: string;
-  close(): Promise<void>;
+  /** The management listener (metrics, liveness, readiness). */
+  managementUrl: string;
+  /** True from the moment a graceful stop begins: readiness answers 503. */
+  readonly draining: boolean;
+  /** Begins a graceful stop: readiness goes 503 at once, the API keeps serving for `delayMs`, then closes. */
+  close(delayMs?: number): Promise<void>;
 }
 
 export async function openStore(config: Config): Promise<Store> {
@@ -37,8 +45,14 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
   // Revocations committed by other processes reach this one's credential cache (issue 9).
   const feed = await startRevocationFeed(store, core.credentials);
   core.credentials.setGuard(feed);
-  const app = await buildApp(core, options);
+  // Metrics: one registry per server; the core's observer and the store's query timing report into it.
+  const metrics = createMetrics(core);
+  setCoreObserver(metrics.observer);
+  observeQueries((seconds, text) => metrics.query(seconds, text));
+  const app = await buildApp(core, { metrics, ...options });
   log.target = app;
+  let draining = false;
+  const management = await buildManagementApp({ core, metrics, draining: () => draining });
   // Requests being handled (counted at the socket level, so aborted ones and 503s during close count too).
   let active = 0;
   app.server.on('request', (_req, res) => {
@@ -46,9 +60,22 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
     res.once('close', () => active--);
   });
   await app.listen({ host: config.host, port: config.port });
+  try {
+    await management.listen({ host: config.management.host, port: config.management.port });
+  } catch (err) {
+    await app.close();
+    await store.close();
+    throw err;
+  }
   core.outbox.start();
-  // Housekeeping: dead sessions, codes and throttle rows are deleted hourly (and once at start).
-  const purge = () => void store.purgeExpired(core.clock.now()).catch((err: unknown) => app.log.warn({ err: String(err) }, 'purge failed'));
+  // Housekeeping: dead sessions, codes and throttle rows are deleted hourly (and once at start), and audit
+  // rows older than AUDIT_RETENTION_DAYS.
+  const purge = () =>
+    void (async () => {
+      const now = core.clock.now();
+      await store.purgeExpired(now);
+      await store.purgeAudit(now - config.auditRetentionDays * 86_400_000);
+    })().catch((err: unknown) => app.log.warn({ err: String(err) }, 'purge failed'));
   purge();
   const janitor = setInterval(purge, 3_600_000).unref();
   const address = app.server.address();
@@ -56,14 +83,24 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   // PORT=0 picks a free port: the default public URL is the address actually listened on.
   if (!config.publicUrlConfigured && config.port === 0) config.publicUrl = `http://${host}:${port}`;
+  const maddress = management.server.address();
+  const mport = typeof maddress === 'object' && maddress ? maddress.port : config.management.port;
+  const mhost = config.management.host.includes(':') ? `[${config.management.host}]` : config.management.host;
   let closing: Promise<void> | undefined;
   return {
     app,
     core,
     url: `http://${host}:${port}`,
-    close() {
-      // Graceful: stop accepting, let in-flight requests finish, then stop mail and close the store.
+    managementUrl: `http://${mhost}:${mport}`,
+    get draining() {
+      return draining;
+    },
+    close(delayMs = 0) {
+      // Graceful: readiness 503 at once (a load balancer stops sending new requests), keep serving for the
+      // drain delay, then stop accepting, let in-flight requests finish, then stop mail and close the store.
+      draining = true;
       closing ??= (async () => {
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         clearInterval(janitor);
         // server.close() only drops connections idle at that instant: a keep-alive connection whose request
         // finishes during the drain would hold the process until keepAliveTimeout (72 s), and one with a
@@ -75,6 +112,7 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
         } finally {
           clearInterval(sweep);
         }
+        await management.close();
         await core.outbox.stop();
         await feed.stop();
         await mail.close();

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openStore } from '../server.js';
 import type { Store } from '../store/store.js';
+import type { Command } from './command.js';
 
 export const MAIL_USAGE = `  mail status [--json]            queued mail: pending, retrying, dead, oldest age, last errors
   mail retry (--id N | --all-dead) [--json]   make a message (or every dead one) due now`;
@@ -97,3 +98,10 @@ export async function runMail(rest: string[]): Promise<number> {
     throw err;
   }
 }
+
+export const mailCommand: Command = {
+  name: 'mail',
+  summary: 'the mail outbox: status, and retry of dead or waiting messages',
+  usage: () => `usage:\n${MAIL_USAGE}`,
+  run: runMail,
+};

@@ -1,53 +1,71 @@
-// The `gatehouse` command: `serve` (default) and `migrate`; operator commands live beside this file.
-import { ConfigError, loadConfig } from '../config.js';
-import { openStore } from '../server.js';
-import { OPERATOR_USAGE, runOperator } from './operator.js';
+// The `gatehouse` command. Every command is one entry of COMMANDS (name, one-line summary, usage, run);
+// `--help` on any command or subcommand prints its usage and exits 0 before anything runs.
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config.js';
+import { wantsHelp, type Command } from './command.js';
+import { OPERATOR_COMMANDS } from './operator.js';
+import { auditCommand, backupCommand, migrateCommand } from './ops.js';
 import { runServe } from './serve.js';
-import { runMail } from './mail.js';
+import { mailCommand } from './mail.js';
 
-const USAGE = `usage: gatehouse [serve | migrate | company | admin | member | app | account | help]
+const serveCommand: Command = {
+  name: 'serve',
+  summary: 'start the server (the default)',
+  usage: () => `usage: gatehouse serve
 
-  serve     start the server (the default)
-  migrate   apply database migrations to DATABASE_URL and exit
+  Starts the API on HOST:PORT and the management listener (metrics, health) on MANAGEMENT_HOST:MANAGEMENT_PORT.
+  Every setting is an environment variable (see the README). SIGTERM or SIGINT stops it gracefully.`,
+  async run(args) {
+    if (args.length > 0) {
+      console.error(`gatehouse serve takes no arguments (settings are environment variables)`);
+      return 2;
+    }
+    await runServe();
+    return -1;
+  },
+};
 
-Operator commands:
-${OPERATOR_USAGE}
+/** Every command, in the order `gatehouse --help` lists them. Add a command here (one entry). */
+const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, auditCommand, mailCommand, ...OPERATOR_COMMANDS];
 
-Settings come from the environment; see the README.`;
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `usage: gatehouse [COMMAND] [ARGS] [--json]     (gatehouse COMMAND --help for a command's usage)
+
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+  --version  print the version
+  --help     print this help
+
+Settings come from the environment (the same as the server's); see the README and docs/deploy.md.`;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command = 'serve', ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      await runServe();
-      return -1;
-    case 'migrate': {
-      if (rest.length > 0) {
-        console.error(`gatehouse migrate takes no arguments\n\n${USAGE}`);
-        return 2;
-      }
-      const store = await openStore(loadConfig());
-      await store.close();
-      console.log('migrations applied');
-      return 0;
-    }
-    case 'company':
-    case 'admin':
-    case 'member':
-    case 'app':
-    case 'account':
-      return runOperator(command, rest);
-    case 'mail':
-      return runMail(rest);
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`gatehouse: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+  const [name = 'serve', ...rest] = argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const target = COMMANDS.find((c) => c.name === rest[0]);
+    console.log(target ? target.usage(rest.slice(1)) : usage());
+    return 0;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(`gatehouse ${version()}`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    console.error(`gatehouse: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (wantsHelp(rest)) {
+    console.log(command.usage(rest));
+    return 0;
+  }
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -10,8 +10,12 @@ import { loadSecrets } from '../core/keys.js';
 import { isRole, ROLES } from '../core/companies.js';
 import { developmentTransport } from '../mail/transports.js';
 import { openStore } from '../server.js';
+import type { AccountRow } from '../store/store.js';
+import { emailKey } from '../core/validate.js';
+import { printJsonLines, type Command } from './command.js';
 
 export const OPERATOR_USAGE = `  company create --name NAME [--parent ID]
+  company list   (every company: id, name, parent)
   admin create   --company ID --email EMAIL (--password PASSWORD | --password-stdin) --name NAME
                  [--role ${ROLES.join('|')}]
   member create  --company ID --email EMAIL (--password PASSWORD | --password-stdin)
@@ -22,7 +26,23 @@ export const OPERATOR_USAGE = `  company create --name NAME [--parent ID]
   account disable --email EMAIL   (every session and token dies; logins answer "Account has been disabled")
   account enable  --email EMAIL
   account revoke  --email EMAIL   (every session, Auth-Token, reset code and the API token die; the password stays)
-  Each takes --json to print exactly one JSON object on stdout.`;
+  account list    [--company ID] [--query TEXT] [--limit N]   (by id; --query matches email or name; N defaults to 100)
+  account show    --email EMAIL   (the account, its state and its administrator and member records)
+  Each takes --json to print exactly one JSON object on stdout (lists: one per line).`;
+
+/** The usage lines of one noun, or of one subcommand (`account list`), for `--help`. */
+export function operatorUsage(noun: string, verb?: string): string {
+  const blocks: string[][] = [];
+  for (const line of OPERATOR_USAGE.split('\n')) {
+    if (/^ {2}\S/.test(line)) blocks.push([line]);
+    else blocks.at(-1)?.push(line);
+  }
+  const prefix = verb !== undefined && !verb.startsWith('-') ? `  ${noun} ${verb}` : `  ${noun} `;
+  let picked = blocks.filter((b) => (b[0] as string).startsWith(prefix));
+  if (picked.length === 0) picked = blocks.filter((b) => (b[0] as string).startsWith(`  ${noun} `));
+  const lines = picked.map((b) => b.map((l, i) => (i === 0 ? l.replace(/^ {2}/, '  gatehouse ') : `          ${l}`)).join('\n'));
+  return `usage:\n${lines.join('\n')}\n\n  --json prints JSON on stdout (one object; lists: one object per line).`;
+}
 
 /** A mistake in how the command was called: exit 2 with the usage. */
 export class UsageError extends Error {}
@@ -82,7 +102,20 @@ async function password(values: Values): Promise<string | undefined> {
 
 interface Output {
   json: Record<string, unknown>;
+  /** A list: printed with --json as one JSON object per line (instead of `json`). */
+  lines?: object[];
   text: string;
+}
+
+function accountSummary(a: AccountRow) {
+  return {
+    id: a.id,
+    public_id: a.public_id,
+    email: a.email,
+    fullname: a.fullname,
+    state: a.closed_at !== null ? 'closed' : a.disabled_at !== null ? 'disabled' : 'open',
+    created_at: new Date(a.created_at).toISOString(),
+  };
 }
 
 async function withCore<T>(run: (core: Core) => Promise<T>): Promise<T> {
@@ -217,6 +250,48 @@ async function dispatch(noun: string, verb: string | undefined, args: string[]):
         out: { json: { account_id: r.accountId, email, revoked_sessions: r.revoked }, text: `account ${r.accountId}: ${r.revoked} session(s) revoked, API token replaced` },
       };
     }
+    case 'company list': {
+      const { values } = parse(args, {});
+      const rows = (await withCore((core) => core.store.listCompanies())).map((c) => ({ id: c.id, name: c.name, parent_id: c.parent_id, created_at: new Date(c.created_at).toISOString() }));
+      const text = rows.length === 0 ? 'no companies' : rows.map((c) => `${c.id}  ${c.name}${c.parent_id === null ? '' : `  (child of ${c.parent_id})`}`).join('\n');
+      return { json: values.json === true, out: { json: {}, lines: rows, text } };
+    }
+    case 'account list': {
+      const { values } = parse(args, { company: { type: 'string' }, query: { type: 'string' }, limit: { type: 'string' } });
+      const companyId = id(values, 'company', true);
+      const limit = values.limit === undefined ? 100 : id(values, 'limit');
+      const query = typeof values.query === 'string' ? values.query : undefined;
+      const accounts = await withCore((core) => core.store.listAccounts({ companyId, query, limit }));
+      const rows = accounts.map(accountSummary);
+      const text = rows.length === 0 ? 'no accounts' : rows.map((a) => `${a.id}  ${a.public_id}  ${a.state.padEnd(8)}  ${a.email ?? '-'}  ${a.fullname}`).join('\n');
+      return { json: values.json === true, out: { json: {}, lines: rows, text } };
+    }
+    case 'account show': {
+      const { values } = parse(args, { email: { type: 'string' } });
+      const email = required(values, 'email');
+      const shown = await withCore(async (core) => {
+        const account = await core.store.accountByEmailKey(emailKey(email));
+        if (!account) return undefined;
+        return {
+          ...accountSummary(account),
+          timezone: account.timezone,
+          updated_at: new Date(account.updated_at).toISOString(),
+          has_password: account.password_hash !== null,
+          administrators: (await core.store.administratorsOfAccount(account.id)).map((a) => ({ id: a.id, company_id: a.company_id, name: a.name, role: a.role })),
+          members: (await core.store.membersOfAccount(account.id)).map((m) => ({ id: m.id, company_id: m.company_id, first_name: m.first_name, last_name: m.last_name })),
+        };
+      });
+      if (!shown) throw new OperatorError(`no account with email "${email}"`);
+      const text = [
+        `account ${shown.id} (${shown.public_id}) ${shown.state}`,
+        `email:    ${shown.email ?? '-'}`,
+        `name:     ${shown.fullname}`,
+        `created:  ${shown.created_at}`,
+        ...shown.administrators.map((a) => `administrator ${a.id} of company ${a.company_id} (${a.role})`),
+        ...shown.members.map((m) => `member ${m.id} of company ${m.company_id}`),
+      ].join('\n');
+      return { json: values.json === true, out: { json: shown, text } };
+    }
     default:
       throw new UsageError(`unknown command "gatehouse ${key.trim()}"`);
   }
@@ -227,11 +302,12 @@ export async function runOperator(noun: string, rest: string[]): Promise<number>
   const [verb, ...args] = rest;
   try {
     const { out, json } = await dispatch(noun, verb, args);
-    console.log(json ? JSON.stringify(out.json) : out.text);
+    if (json && out.lines) printJsonLines(out.lines);
+    else console.log(json ? JSON.stringify(out.json) : out.text);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`gatehouse ${noun}: ${err.message}\n\nusage:\n${OPERATOR_USAGE}`);
+      console.error(`gatehouse ${noun}: ${err.message}\n\n${operatorUsage(noun, verb)}`);
       return 2;
     }
     if (err instanceof OperatorError) {
@@ -241,3 +317,16 @@ export async function runOperator(noun: string, rest: string[]): Promise<number>
     throw err;
   }
 }
+
+/** The operator nouns as commands for main.ts's table. */
+function operatorCommand(name: string, summary: string): Command {
+  return { name, summary, usage: (args) => operatorUsage(name, args[0]), run: (args) => runOperator(name, args) };
+}
+
+export const OPERATOR_COMMANDS: Command[] = [
+  operatorCommand('company', 'create and list companies (BookingBug)'),
+  operatorCommand('admin', 'create company administrators'),
+  operatorCommand('member', 'create company members'),
+  operatorCommand('app', 'create, revoke and list applications (App-Id / App-Key)'),
+  operatorCommand('account', 'list, show, disable, enable an account, or revoke all its sessions'),
+];

@@ -1,4 +1,5 @@
 // `gatehouse serve` (and `npm start`): start the server, print where it listens, stop cleanly on signals.
+// Standard output carries only JSON lines: the start line is one too, printed whatever LOG_LEVEL says.
 import { ConfigError, loadConfig } from '../config.js';
 import { logOutput } from '../log.js';
 import { startServer } from '../server.js';
@@ -24,23 +25,34 @@ export async function runServe(): Promise<void> {
     process.exit(1);
   }
   const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
-  console.log(`Gatehouse listening on ${running.url} (public URL ${config.publicUrl}, ${where})`);
+  const line = {
+    level: 30,
+    time: new Date().toISOString(),
+    pid: process.pid,
+    msg: `Gatehouse listening on ${running.url} (public URL ${config.publicUrl}, ${where}); management on ${running.managementUrl}`,
+    url: running.url,
+    public_url: config.publicUrl,
+    management_url: running.managementUrl,
+    database: config.database.kind,
+  };
+  logOutput.write(`${JSON.stringify(line)}\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    const deadlineMs = config.shutdownTimeoutSeconds * 1000;
+    // SHUTDOWN_DRAIN_SECONDS of readiness 503 first, then SHUTDOWN_TIMEOUT_SECONDS for the stop itself; past
+    // both the process exits anyway. What was acknowledged is committed already.
+    const deadlineMs = config.shutdownDrainMs + config.shutdownTimeoutSeconds * 1000;
     const started = Date.now();
-    running.app.log.info({ signal, deadlineSeconds: config.shutdownTimeoutSeconds }, 'shutting down');
+    running.app.log.info({ signal, drain_seconds: config.shutdownDrainMs / 1000, deadline_seconds: deadlineMs / 1000 }, 'shutting down');
     // The log is flushed for what is left of the deadline (at most a second), never synchronously: a
     // parent that stopped reading our stdout cannot hold the exit.
     const exit = (code: number) => void logOutput.drain(Math.min(1000, Math.max(0, deadlineMs - (Date.now() - started)))).finally(() => process.exit(code));
-    // SHUTDOWN_TIMEOUT_SECONDS: past it the process exits anyway. What was acknowledged is committed already.
     setTimeout(() => {
-      running.app.log.error({ deadlineSeconds: config.shutdownTimeoutSeconds }, 'graceful stop passed SHUTDOWN_TIMEOUT_SECONDS: exiting anyway');
+      running.app.log.error({ deadline_seconds: deadlineMs / 1000 }, 'graceful stop passed its deadline (SHUTDOWN_DRAIN_SECONDS + SHUTDOWN_TIMEOUT_SECONDS): exiting anyway');
       process.exit(1);
     }, deadlineMs);
-    running.close().then(
+    running.close(config.shutdownDrainMs).then(
       () => exit(0),
       () => exit(1),
     );

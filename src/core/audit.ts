@@ -2,6 +2,7 @@
 // Callers pass no secrets; details are short facts (a session kind, a count).
 import type { Store } from '../store/store.js';
 import type { Clock, RequestContext } from './context.js';
+import { observe } from './metrics.js';
 
 export type AuditEvent =
   | 'signup'
@@ -44,5 +45,6 @@ export class AuditLog {
       user_agent: ctx?.userAgent?.slice(0, 512) ?? null,
       detail: detail === undefined ? null : JSON.stringify(detail),
     });
+    observe.audited(event, detail);
   }
 }

@@ -6,6 +6,7 @@ import type { RequestContext } from './context.js';
 import type { CoreDeps } from './deps.js';
 import { CoreError, invalidCredentials } from './errors.js';
 import { isOpen, isUsable } from './lifecycle.js';
+import { observe, type AuthMethod } from './metrics.js';
 import type { SessionKind } from './sessions.js';
 import { emailKey, EMAIL_MAX } from './validate.js';
 
@@ -16,6 +17,12 @@ export interface Principal {
 }
 
 const API_TOKEN = /^[0-9a-f]{32}$/;
+
+/** Observed as a failed authentication (reason for the log line), then thrown as invalid credentials. */
+function failed(reason: string, method: AuthMethod = 'password'): CoreError {
+  observe.auth(method, 'bad_credentials', reason);
+  return invalidCredentials();
+}
 
 export class Authenticator {
   constructor(private readonly d: CoreDeps) {}
@@ -36,15 +43,21 @@ export class Authenticator {
     const key = emailKey(email);
     // security.md: password length is bounded (256) before hashing. No password the policy accepts is longer
     // after NFKC, so a longer one fails at once; 4096 code units bounds the work of normalising.
-    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) throw invalidCredentials();
-    if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw invalidCredentials();
-    await throttle.check(store, key, ctx.ip);
+    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) throw failed('malformed');
+    if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw failed('password_too_long');
+    await throttle.check(store, key, ctx.ip).catch((err: unknown) => {
+      if (err instanceof CoreError && err.code === 'locked') observe.auth('password', 'locked', 'locked');
+      throw err;
+    });
 
     const generation = cache.generation;
     if (options.cache) {
       // Any change to the account (password, email, state) drops the entry in every process (credential-cache.ts).
       const hit = cache.lookup(key, password);
-      if (isUsable(hit) && hit.email_key === key) return { account: hit, method: 'password' };
+      if (isUsable(hit) && hit.email_key === key) {
+        observe.auth('password', 'ok', 'ok_cached', hit.public_id);
+        return { account: hit, method: 'password' };
+      }
     }
 
     const found = await store.accountByEmailKey(key);
@@ -61,14 +74,17 @@ export class Authenticator {
       await audit.record(store, 'login.failure', account?.id ?? null, ctx, { remaining });
       if (remaining === 0) await audit.record(store, 'login.lockout', account?.id ?? null, ctx, { scope: 'account' });
       if (addressLocked) await audit.record(store, 'login.lockout', null, ctx, { scope: 'address' });
+      observe.auth('password', 'bad_credentials', !found ? 'unknown_email' : !account ? 'not_eligible' : 'bad_password');
       throw invalidCredentials(remaining);
     }
 
     await throttle.clear(store, key);
     // Said only to whoever knows the password, so it reveals nothing to a guesser.
     const accountId = account.id;
+    const publicId = account.public_id;
     if (!isUsable(account)) {
       await audit.record(store, 'login.refused.disabled', accountId, ctx);
+      observe.auth('password', 'disabled', 'disabled', publicId);
       throw new CoreError('account_disabled', 'Account has been disabled');
     }
     if (account.password_hash !== null && hasher.needsRehash(account.password_hash)) {
@@ -80,28 +96,34 @@ export class Authenticator {
     }
     if (options.cache) cache.remember(key, password, account, generation);
     await audit.record(store, 'login.success', account.id, ctx, { method: 'password' });
+    observe.auth('password', 'ok', 'ok', account.public_id);
     return { account, method: 'password' };
   }
 
   /** Checks an API token (32 lowercase hex characters): one keyed digest and one indexed lookup. */
   async apiToken(token: string): Promise<Principal> {
-    if (!API_TOKEN.test(token)) throw invalidCredentials();
+    if (!API_TOKEN.test(token)) throw failed('malformed_token', 'api_token');
     const digests = this.d.keyring.digests('api-token', token);
     const key = `tok:${digests[0] ?? ''}`;
     const cache = this.d.cache;
     const hit = cache.get<AccountRow>(key);
-    if (isUsable(hit)) return { account: hit, method: 'api_token' };
+    if (isUsable(hit)) {
+      observe.auth('api_token', 'ok', 'ok_cached', hit.public_id);
+      return { account: hit, method: 'api_token' };
+    }
     const generation = cache.generation;
     const account = await this.d.store.accountByApiTokenDigest(digests);
-    if (!isUsable(account)) throw invalidCredentials();
+    if (!isUsable(account)) throw failed('unknown_token', 'api_token');
     cache.set(key, [`account:${account.id}`], account, generation);
+    observe.auth('api_token', 'ok', 'ok', account.public_id);
     return { account, method: 'api_token' };
   }
 
   /** Checks a session token of one of the given kinds. */
   async session(token: string, kinds: readonly SessionKind[]): Promise<Principal> {
     const live = await this.d.sessions.check(this.d.store, token, kinds);
-    if (!live) throw invalidCredentials();
+    if (!live) throw failed('unknown_session', 'session');
+    observe.auth('session', 'ok', 'ok', live.account.public_id);
     return { account: live.account, method: 'session', session: live.session };
   }
 }

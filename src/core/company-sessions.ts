@@ -9,6 +9,7 @@ import { forbidden, type Companies } from './companies.js';
 import type { RequestContext } from './context.js';
 import type { CoreDeps } from './deps.js';
 import { invalidCredentials } from './errors.js';
+import { observe } from './metrics.js';
 import type { LiveSession, SessionKind } from './sessions.js';
 
 export const invalidEmailOrPassword = () => invalidCredentials();
@@ -162,6 +163,13 @@ export class CompanyLogins {
 
   /** The live session of an Auth-Token used with this application; undefined when unknown, dead or another app's. */
   async check(app: ApplicationRow, token: string): Promise<CompanySession | undefined> {
+    const found = await this.checkToken(app, token);
+    if (found) observe.auth('auth_token', 'ok', 'ok', found.account.public_id);
+    else observe.auth('auth_token', 'bad_credentials', 'unknown_token');
+    return found;
+  }
+
+  private async checkToken(app: ApplicationRow, token: string): Promise<CompanySession | undefined> {
     if (!/^[A-Za-z0-9_-]{22}$/.test(token)) return undefined;
     const live = await this.d.sessions.check(this.d.store, token, ['bb-admin', 'bb-member']);
     if (!live) return undefined;

@@ -4,6 +4,7 @@
 import type { Store } from '../store/store.js';
 import type { Clock } from './context.js';
 import type { Keyring } from './keys.js';
+import { observe } from './metrics.js';
 
 export interface MailMessage {
   to: string;
@@ -136,7 +137,9 @@ export class Outbox {
           if (!message) continue;
           await this.transport.send(message);
           await this.store.mailSent(item.id);
+          observe.mailDelivery('sent');
         } catch (err) {
+          observe.mailDelivery('failed');
           const attempts = item.attempts + 1;
           const reason = err instanceof Error ? err.message : String(err);
           const failedAt = this.clock.now();

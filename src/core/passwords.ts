@@ -4,6 +4,7 @@
 import argon2 from 'argon2';
 import { createRequire } from 'node:module';
 import { CoreError } from './errors.js';
+import { observe } from './metrics.js';
 import { wellFormed } from './validate.js';
 
 /** OWASP's floor for Argon2id: 19 MiB, two passes, one lane. */
@@ -77,11 +78,15 @@ class Semaphore {
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.running >= this.limit) {
       if (this.waiting.length >= this.queueLimit) {
+        observe.hashRefused();
         throw new CoreError('overloaded', 'Too many password checks in progress, try again shortly', { retryAfter: 1 });
       }
+      const queued = performance.now();
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+      observe.hashWaited((performance.now() - queued) / 1000);
     } else {
       this.running++;
+      observe.hashWaited(0);
     }
     try {
       return await fn();

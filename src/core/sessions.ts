@@ -10,6 +10,7 @@ import type { VerifiedCredentials } from './credential-cache.js';
 import { randomToken, sha256 } from './crypto.js';
 import type { Keyring } from './keys.js';
 import { isUsable } from './lifecycle.js';
+import { observe } from './metrics.js';
 
 /** accounts and api: the Toggl dialect's; bb-admin and bb-member: BookingBug Auth-Tokens. */
 export type SessionKind = 'accounts' | 'api' | 'bb-admin' | 'bb-member';
@@ -50,6 +51,7 @@ export class Sessions {
       expires_at: expiresAt,
       revoked_at: null,
     });
+    observe.sessionCreated(kind);
     return { token, id, expiresAt, maxAge: lifetime.max };
   }
 
@@ -71,7 +73,10 @@ export class Sessions {
     const generation = this.cache?.generation ?? 0;
     const session = await store.sessionByDigest(digest);
     if (!session || !kinds.includes(session.kind as SessionKind)) return undefined;
-    if (session.revoked_at !== null || !this.alive(session, now)) return undefined;
+    if (session.revoked_at !== null || !this.alive(session, now)) {
+      observe.auth(session.kind.startsWith('bb-') ? 'auth_token' : 'session', 'expired', session.revoked_at !== null ? 'revoked_session' : 'expired_session');
+      return undefined;
+    }
     const account = await store.accountById(session.account_id);
     if (!isUsable(account)) return undefined;
     await this.touch(store, session, now);

@@ -8,14 +8,19 @@ import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/ind
 import { sendBookingBugError } from './bookingbug/errors.js';
 import { requestPath } from './context.js';
 import { gateway } from './gateway/index.js';
-import { publicPages } from './pages.js';
-import { redactUrl } from './redact.js';
 import { logOutput } from '../log.js';
+import { registerOpenApi } from './openapi.js';
+import { publicPages } from './pages.js';
+import { addRequestLogging, loggerOptions, requestLogOptions } from '../observe/logging.js';
+import type { ServerMetrics } from '../observe/metrics.js';
+import { recordOf } from '../observe/request-record.js';
 import { sendTogglError } from './toggl/errors.js';
 import { togglDialect } from './toggl/index.js';
 
 export interface AppOptions {
   logLevel?: string;
+  /** Request metrics are counted here when given (the server's registry). */
+  metrics?: ServerMetrics;
 }
 
 type Validate = ((data: unknown) => unknown) & { errors?: unknown };
@@ -48,6 +53,7 @@ function lazyValidators(): ValidatorFactory {
 }
 
 export async function buildApp(core: Core, options: AppOptions = {}): Promise<FastifyInstance> {
+  const metrics = options.metrics;
   const app = Fastify({
     bodyLimit: core.config.bodyLimit,
     // A client that trickles its headers or body is cut off (Fastify's default is no limit at all).
@@ -71,17 +77,13 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: lazyValidators() } },
-    logger: {
-      level: options.logLevel ?? core.config.logLevel,
-      // Written without ever blocking (src/log.ts): a full stdout pipe must not stall requests or a stop.
-      stream: logOutput,
-      // Headers (Authorization, Cookie) and bodies are never logged; URLs are logged with codes masked.
-      serializers: {
-        req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
-    },
+    // One JSON line per request (src/observe/logging.ts); headers and bodies are never logged, URLs only
+    // with codes masked. Request ids come from a well-formed X-Request-Id or are generated. Written without
+    // ever blocking (src/log.ts): a full stdout pipe must not stall requests or a stop.
+    logger: { ...loggerOptions(options.logLevel ?? core.config.logLevel), stream: logOutput },
+    ...requestLogOptions((req, reply, route, seconds) => metrics?.request(route, req.method, reply.statusCode, seconds, recordOf(req))),
   });
+  addRequestLogging(app);
 
   await app.register(cookie);
   app.addHook('onSend', async (req, reply, payload) => {
@@ -90,6 +92,8 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'Not found' }));
 
+  // Before any route: the OpenAPI document sees every route registered after it.
+  await registerOpenApi(app, core);
   await app.register(async (scope) => publicPages(scope, core));
   await app.register(async (scope) => togglDialect(scope, core));
   await app.register(async (scope) => bookingBugDialect(scope, core), { prefix: BOOKINGBUG_PREFIX });

@@ -1,5 +1,5 @@
 // Mail transports: SMTP through nodemailer when SMTP_URL is set, otherwise a development transport
-// that writes each mail to standard output (the only place a development reset code can be read).
+// that writes each mail to standard error (standard output carries only JSON log lines).
 import { createRequire } from 'node:module';
 import type Nodemailer from 'nodemailer';
 import type { MailMessage, MailTransport } from '../core/outbox.js';
@@ -18,7 +18,7 @@ export function smtpTransport(url: string, from: string): MailTransport {
   };
 }
 
-export function developmentTransport(write: (text: string) => void = (t) => process.stdout.write(t)): MailTransport {
+export function developmentTransport(write: (text: string) => void = (t) => process.stderr.write(t)): MailTransport {
   return {
     async send(message: MailMessage) {
       write(`\n----- mail (development transport: set SMTP_URL to send real mail) -----\nTo: ${message.to}\nSubject: ${message.subject}\n\n${message.text}\n-----\n`);

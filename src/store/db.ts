@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
@@ -18,6 +18,15 @@ export function loadPg(): typeof pg {
   mod.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
   return mod;
 }
+
+/** Called with each query's duration and SQL text (the server's metrics install it; see src/observe/). */
+let queryObserver: ((seconds: number, sql: string) => void) | undefined;
+export function observeQueries(observer: ((seconds: number, sql: string) => void) | undefined): void {
+  queryObserver = observer;
+}
+const log = (event: LogEvent) => {
+  if (event.level === 'query') queryObserver?.(event.queryDurationMillis / 1000, event.query.sql);
+};
 
 export interface OpenDatabase {
   db: Kysely<Database>;
@@ -80,7 +89,7 @@ export function openDatabase(database: Config['database']): OpenDatabase {
     const pool = new pg.Pool({ connectionString: database.url, max: 10, connectionTimeoutMillis: 10_000 });
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => undefined);
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: namedStatements(pool) }) }), dialect: 'postgres', postgresUrl: database.url };
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: namedStatements(pool) }), log }), dialect: 'postgres', postgresUrl: database.url };
   }
   if (database.file !== ':memory:') mkdirSync(path.dirname(database.file), { recursive: true });
   const sqlite = new BetterSqlite3(database.file);
@@ -90,7 +99,7 @@ export function openDatabase(database: Config['database']): OpenDatabase {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   cacheStatements(sqlite);
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', sqlite };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log }), dialect: 'sqlite', sqlite };
 }
 
 export async function migrate(open: OpenDatabase): Promise<string[]> {

@@ -1,8 +1,8 @@
 // The store: the only module that writes SQL. The core calls these named queries and never sees Kysely.
 // Every method takes times from its caller, so the core's clock is the only clock.
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Dialect } from './migrations.js';
+import { Migrator, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { StaticMigrations, type Dialect } from './migrations.js';
 import { PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -154,6 +154,13 @@ export class Store {
     await (this.root ?? (this.db as Kysely<Database>)).destroy();
   }
 
+  /** Every migration this build knows, with the time it was applied (null: pending). */
+  async migrationStatus(): Promise<Array<{ name: string; appliedAt: number | null }>> {
+    const migrator = new Migrator({ db: this.root ?? (this.db as Kysely<Database>), provider: new StaticMigrations(this.dialect) });
+    const all = await migrator.getMigrations();
+    return all.map((m) => ({ name: m.name, appliedAt: m.executedAt ? m.executedAt.getTime() : null }));
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
   }
@@ -282,6 +289,12 @@ export class Store {
       .where('window_started_at', '<', now - day)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
       .execute();
+  }
+
+  /** Deletes audit rows recorded before `before` (AUDIT_RETENTION_DAYS); returns how many. */
+  async purgeAudit(before: number): Promise<number> {
+    const r = await this.db.deleteFrom('audit_log').where('at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   // ---- password reset codes -------------------------------------------------------------------
@@ -610,6 +623,63 @@ export class Store {
     q = 'id' in target ? q.where('id', '=', target.id) : q.where('dead_at', 'is not', null);
     const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows);
+  }
+
+  /** Outbox rows by state: never tried, failed and waiting for a retry, dead (past the retry window). */
+  async outboxCounts(): Promise<{ pending: number; retrying: number; dead: number }> {
+    const r = await this.db
+      .selectFrom('mail_outbox')
+      .select((eb) => [
+        eb.fn.sum<number>(eb.case().when(eb.and([eb('attempts', '=', 0), eb('dead_at', 'is', null)])).then(1).else(0).end()).as('pending'),
+        eb.fn.sum<number>(eb.case().when(eb.and([eb('attempts', '>', 0), eb('dead_at', 'is', null)])).then(1).else(0).end()).as('retrying'),
+        eb.fn.sum<number>(eb.case().when('dead_at', 'is not', null).then(1).else(0).end()).as('dead'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { pending: Number(r.pending ?? 0), retrying: Number(r.retrying ?? 0), dead: Number(r.dead ?? 0) };
+  }
+
+  // ---- operator listings (gatehouse company list, account list/show, audit) ------------------------
+
+  async listCompanies(): Promise<CompanyRow[]> {
+    return this.db.selectFrom('companies').selectAll().orderBy('id').execute();
+  }
+
+  /**
+   * Accounts by id, at most `limit`: with `companyId`, those with an administrator or member record there;
+   * with `query`, those whose email or name contains it (case-insensitive).
+   */
+  async listAccounts(filter: { companyId?: number | undefined; query?: string | undefined; limit: number }): Promise<AccountRow[]> {
+    let q = this.db.selectFrom('accounts').selectAll();
+    const companyId = filter.companyId;
+    if (companyId !== undefined) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('id', 'in', eb.selectFrom('administrators').select('account_id').where('company_id', '=', companyId)),
+          eb('id', 'in', eb.selectFrom('members').select('account_id').where('company_id', '=', companyId)),
+        ]),
+      );
+    }
+    if (filter.query !== undefined && filter.query !== '') {
+      const pattern = `%${filter.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) =>
+        eb.or([sql<boolean>`lower(coalesce(${eb.ref('email')}, '')) like ${pattern} escape '\\'`, sql<boolean>`lower(${eb.ref('fullname')}) like ${pattern} escape '\\'`]),
+      );
+    }
+    return (await q.orderBy('id').limit(filter.limit).execute()) as AccountRow[];
+  }
+
+  /** Audit rows after `afterId` matching the filter, oldest first, at most `limit` (page through by id). */
+  async auditPage(
+    filter: { accountId?: number | undefined; since?: number | undefined; until?: number | undefined; event?: string | undefined },
+    afterId: number,
+    limit: number,
+  ): Promise<Array<Selectable<Database['audit_log']>>> {
+    let q = this.db.selectFrom('audit_log').selectAll().where('id', '>', afterId);
+    if (filter.accountId !== undefined) q = q.where('account_id', '=', filter.accountId);
+    if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
+    if (filter.until !== undefined) q = q.where('at', '<', filter.until);
+    if (filter.event !== undefined) q = q.where('event', '=', filter.event);
+    return q.orderBy('id').limit(limit).execute();
   }
 
   async pendingMailCount(): Promise<number> {

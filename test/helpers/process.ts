@@ -23,6 +23,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Everything the process wrote so far (for failure messages). */
   output(): string;
+  /** What the process wrote to standard output alone (JSON log lines). */
+  stdout(): string;
   /** Settles when the process has exited. */
   exited: Promise<Exit>;
   /** Sends a signal and waits for the exit; SIGKILL follows after `graceMs` if it has not exited by then. */
@@ -104,6 +106,7 @@ export async function startServerProcess(d: Deployment, env: Record<string, stri
     env: {
       ...base,
       PORT: '0',
+      MANAGEMENT_PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: d.dataDir,
       DATABASE_URL: d.databaseUrl,
@@ -120,7 +123,11 @@ export async function startServerProcess(d: Deployment, env: Record<string, stri
   });
   children.add(child);
   let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  let stdout = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+    stdout += c.toString('utf8');
+  });
   child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -146,6 +153,7 @@ export async function startServerProcess(d: Deployment, env: Record<string, stri
       pid: child.pid as number,
       child,
       output: () => out,
+      stdout: () => stdout,
       exited,
       async kill(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10000) {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);

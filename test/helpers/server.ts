@@ -22,6 +22,7 @@ export function testEnv(dataDir: string, env: Record<string, string> = {}): Reco
   return {
     HOST: '127.0.0.1',
     PORT: '0',
+    MANAGEMENT_PORT: '0',
     DATA_DIR: dataDir,
     DATABASE_URL: database,
     GATEHOUSE_SECRET: randomBytes(32).toString('hex'),

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
+import { observe } from '../../core/metrics.js';
 import { parseBasic } from '../basic.js';
 import { requestContext } from '../context.js';
 import { ACCOUNTS_COOKIE, API_COOKIE } from './cookies.js';
@@ -57,7 +58,10 @@ export async function authenticate(
 ): Promise<Authenticated> {
   const generation = target.generation;
   const basic = parseBasic(req.headers.authorization);
-  if (basic.kind === 'malformed') throw ERRORS.badCredentials();
+  if (basic.kind === 'malformed') {
+    observe.auth('password', 'bad_credentials', 'malformed_basic');
+    throw ERRORS.badCredentials();
+  }
   if (basic.kind === 'ok') {
     if (accepts === 'cookie') throw ERRORS.needsCookie();
     if (basic.password === 'api_token') return { ...(await core.auth.apiToken(basic.user)), via: 'basic' };
@@ -80,7 +84,10 @@ export async function authenticate(
       if (!SAFE_METHODS.has(target.method) && crossSite(req, core.config.publicUrl)) throw ERRORS.crossSite();
       return found;
     }
-    if (accountsCookie || apiCookie) throw ERRORS.badCredentials();
+    if (accountsCookie || apiCookie) {
+      observe.auth('session', 'bad_credentials', 'bad_cookie');
+      throw ERRORS.badCredentials();
+    }
   }
   if (accepts === 'basic') throw generation === 'v9' ? ERRORS.missingCredentials() : ERRORS.needsBasic();
   if (generation === 'v9') throw ERRORS.missingCredentials();

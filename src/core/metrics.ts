@@ -1,0 +1,58 @@
+// What the core tells an observer: authentication decisions, hashing pressure, sessions and mail. The core
+// calls `observe.*` (one line at the point of decision) and knows nothing of Prometheus or HTTP; the server
+// installs a sink (src/observe/) that counts these and writes them into the current request's log record.
+// Without a sink (the CLI, unit tests) every call is a no-op.
+
+/** How a caller proved who it is. */
+export type AuthMethod = 'password' | 'api_token' | 'session' | 'auth_token';
+/** What the core decided; `reason` (for the log line) is finer, e.g. bad_password, unknown_email, unknown_token. */
+export type AuthOutcome = 'ok' | 'bad_credentials' | 'locked' | 'disabled' | 'expired';
+
+export interface CoreObserver {
+  /** An authentication decision. `accountPublicId` only when an account was identified. */
+  auth(method: AuthMethod, outcome: AuthOutcome, reason: string, accountPublicId?: string): void;
+  /** A new session (kind: accounts, api, bb-admin, bb-member). */
+  sessionCreated(kind: string): void;
+  /** An audit event was recorded (lockouts and revocations are counted from these). */
+  audited(event: string, detail: Readonly<Record<string, string | number | boolean>> | undefined): void;
+  /** A password hash waited this long for a slot in the hashing pool. */
+  hashWaited(seconds: number): void;
+  /** A password hash was refused because the queue was full (the caller answers 503). */
+  hashRefused(): void;
+  /** A mail left the outbox, or an attempt to send one failed. */
+  mailDelivery(outcome: 'sent' | 'failed'): void;
+}
+
+const NOOP: CoreObserver = {
+  auth: () => undefined,
+  sessionCreated: () => undefined,
+  audited: () => undefined,
+  hashWaited: () => undefined,
+  hashRefused: () => undefined,
+  mailDelivery: () => undefined,
+};
+
+let sink: CoreObserver = NOOP;
+
+/** Installs the process's observer (the server does this once at start); `undefined` restores the no-op. */
+export function setCoreObserver(observer: CoreObserver | undefined): void {
+  sink = observer ?? NOOP;
+}
+
+/** The core's calls: forwarded to whatever observer is installed. Never throws into the core. */
+export const observe: CoreObserver = {
+  auth: (method, outcome, reason, accountPublicId) => guard(() => sink.auth(method, outcome, reason, accountPublicId)),
+  sessionCreated: (kind) => guard(() => sink.sessionCreated(kind)),
+  audited: (event, detail) => guard(() => sink.audited(event, detail)),
+  hashWaited: (seconds) => guard(() => sink.hashWaited(seconds)),
+  hashRefused: () => guard(() => sink.hashRefused()),
+  mailDelivery: (outcome) => guard(() => sink.mailDelivery(outcome)),
+};
+
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Observation must never change what the core decides.
+  }
+}

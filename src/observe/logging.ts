@@ -1,0 +1,110 @@
+// One JSON line per request, written when the answer has gone out: ISO time, request id, method, route
+// template, status, duration, dialect, authentication method, outcome and reason, the account's public id,
+// and whatever a route added to the request's record (`rule`, `extra`). Never a header, a body or a
+// credential: the fields are chosen here, not copied from the request.
+// The request id is a well-formed X-Request-Id from the caller (a proxy's), or a new random UUID, and is
+// returned in X-Request-Id.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { CoreError } from '../core/errors.js';
+import { redactUrl } from '../http/redact.js';
+import { addRequestRecord, recordOf } from './request-record.js';
+
+/** Letters, digits and `-_.:`, at most 128: anything else is replaced by a generated id. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The route template a request matched; `(unmatched)` for a 404 without a route. */
+export function routeOf(req: FastifyRequest): string {
+  const url = req.routeOptions.url;
+  return url === undefined || url === '' || req.is404 ? '(unmatched)' : url;
+}
+
+export type RequestFinished = (req: FastifyRequest, reply: FastifyReply, route: string, seconds: number) => void;
+
+/** Fastify's per-request log lines, replaced by one line per request (and the metrics hook). */
+class OneLinePerRequest extends LogController {
+  constructor(private readonly finished: RequestFinished | undefined) {
+    super({ requestIdLogLabel: 'request_id' });
+  }
+
+  override incomingRequest(): void {}
+
+  override routeNotFound(): void {}
+
+  override requestCompleted(error: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    const record = recordOf(req);
+    const route = routeOf(req);
+    const seconds = reply.elapsedTime / 1000;
+    this.finished?.(req, reply, route, seconds);
+    const line: Record<string, unknown> = {
+      method: req.method,
+      route,
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+      dialect: record.dialect,
+      ip: req.ip,
+    };
+    if (route === '(unmatched)') line.path = redactUrl(req.url).split('?')[0];
+    if (record.auth !== undefined) line.auth = record.auth;
+    if (record.outcome !== undefined) line.outcome = record.outcome;
+    if (record.reason !== undefined) line.reason = record.reason;
+    if (record.account !== undefined) line.account = record.account;
+    if (record.rule !== undefined) line.rule = record.rule;
+    if (record.extra !== undefined) Object.assign(line, { ...record.extra, ...line });
+    if (error) line.err = { type: error.name, message: error.message };
+    reply.log.info(line, 'request');
+  }
+}
+
+/** Logger settings for a Fastify instance: JSON lines with ISO times, headers never serialised. */
+export function loggerOptions(level: string): {
+  level: string;
+  timestamp: () => string;
+  messageKey: string;
+  serializers: { req: (req: { method: string; url: string; ip: string }) => Record<string, unknown>; res: (res: { statusCode: number }) => Record<string, unknown> };
+} {
+  return {
+    level,
+    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    messageKey: 'msg',
+    serializers: {
+      // Whatever logs a request or reply object gets these few fields, never headers or bodies.
+      req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      res: (res) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+/** Fastify options for request ids and the one-line-per-request log. */
+export function requestLogOptions(finished?: RequestFinished): { genReqId: (req: IncomingMessage) => string; logController: LogController } {
+  return { genReqId: requestIdOf, logController: new OneLinePerRequest(finished) };
+}
+
+/** The reason a refused request is logged with, when the core or a schema refused it. */
+function reasonOf(err: unknown): string | undefined {
+  if (err instanceof CoreError) return err.code;
+  if (typeof err === 'object' && err !== null) {
+    if ('validation' in err && (err as { validation?: unknown }).validation) return 'invalid_input';
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('FST_ERR_')) return code.slice('FST_ERR_'.length).toLowerCase();
+  }
+  return undefined;
+}
+
+/** Hooks: the request record (first), X-Request-Id on every answer, the reason of an error. */
+export function addRequestLogging(app: FastifyInstance): void {
+  addRequestRecord(app);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('X-Request-Id', req.id);
+  });
+  app.addHook('onError', async (req, _reply, err) => {
+    const record = recordOf(req);
+    record.reason ??= reasonOf(err);
+  });
+}

@@ -1,0 +1,76 @@
+// The per-request record behind the one log line per request: every route, hook or core call made while
+// handling a request can fill it (authentication method and outcome, account, reason, a gateway rule...),
+// and the line is written from it when the answer has gone out (see logging.ts).
+// The core reaches it without knowing HTTP: its observe.* calls land in the record of the request whose
+// async context they run in (AsyncLocalStorage, entered by the first onRequest hook).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuthMethod, AuthOutcome } from '../core/metrics.js';
+import { requestPath } from '../http/context.js';
+
+export type Dialect = 'toggl' | 'bookingbug' | 'public';
+
+export interface RequestRecord {
+  dialect: Dialect;
+  /** How the caller authenticated (the last decisive attempt). */
+  auth?: AuthMethod;
+  outcome?: AuthOutcome;
+  /** Why: ok, bad_password, unknown_email, unknown_token, locked, disabled, expired_session, rate_limited... */
+  reason?: string;
+  /** The account's public id, when one was identified. Never an email or a credential. */
+  account?: string;
+  /** Free: the rule a gateway route matched, set by that route. */
+  rule?: string;
+  /** Further short facts a route wants on its line (no secrets: this is logged as is). */
+  extra?: Record<string, string | number | boolean>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** This request's log record; fill it from any route or hook (`recordOf(req)`). */
+    logRecord?: RequestRecord;
+  }
+}
+
+const storage = new AsyncLocalStorage<RequestRecord>();
+
+export function dialectOf(url: string): Dialect {
+  const path = requestPath(url);
+  if (path === '/api/v1' || path.startsWith('/api/v1/') || path.startsWith('/api/v1?')) return 'bookingbug';
+  if (path.startsWith('/api/')) return 'toggl';
+  return 'public';
+}
+
+/** The record of a request (created on demand for requests that never reached the hooks). */
+export function recordOf(req: FastifyRequest): RequestRecord {
+  req.logRecord ??= { dialect: dialectOf(req.url) };
+  return req.logRecord;
+}
+
+/** The record of the request whose async context this runs in; undefined outside requests (CLI, timers). */
+export function currentRecord(): RequestRecord | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Notes an authentication decision: a success overrides earlier failures (a stale cookie, then a good one),
+ * a failure overrides a success (a token that checked but is bound elsewhere), and the first failure's
+ * reason is kept over later, vaguer ones (an expired session, then "invalid credentials").
+ */
+export function noteAuth(record: RequestRecord, method: AuthMethod, outcome: AuthOutcome, reason: string, account?: string): void {
+  const hadFailure = record.outcome !== undefined && record.outcome !== 'ok';
+  if (outcome !== 'ok' && hadFailure) return;
+  record.auth = method;
+  record.outcome = outcome;
+  record.reason = reason;
+  if (account !== undefined) record.account = account;
+  else if (outcome !== 'ok') delete record.account;
+}
+
+/** Installs the record: must be the app's first onRequest hook so every later hook runs inside it. */
+export function addRequestRecord(app: FastifyInstance): void {
+  app.decorateRequest('logRecord', undefined);
+  app.addHook('onRequest', (req, _reply, done) => {
+    storage.run(recordOf(req), done);
+  });
+}
