@@ -191,10 +191,11 @@ export class Accounts {
     return token;
   }
 
-  async openSession(accountId: number, kind: SessionKind, remember: boolean, store: Store = this.d.store): Promise<IssuedSession> {
+  /** `device`: the request opening the session (its user agent and address are listed on the account page). */
+  async openSession(accountId: number, kind: SessionKind, remember: boolean, store: Store = this.d.store, device?: RequestContext): Promise<IssuedSession> {
     const s = this.d.config.sessions;
     const lifetime = kind === 'api' ? s.api : remember ? s.accountsRemembered : s.accounts;
-    return this.d.sessions.create(store, accountId, kind, lifetime);
+    return this.d.sessions.create(store, accountId, kind, lifetime, 32, device);
   }
 
   /** Ends the session that authenticated this request; false when the request used no session. */

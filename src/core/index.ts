@@ -6,6 +6,7 @@ import { Accounts } from './accounts.js';
 import { Applications } from './applications.js';
 import { Companies } from './companies.js';
 import { CompanyLogins } from './company-sessions.js';
+import { SessionDevices } from './devices.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './auth.js';
 import { systemClock, type Clock } from './context.js';
@@ -32,6 +33,8 @@ export interface Core {
   companies: Companies;
   applications: Applications;
   companyLogins: CompanyLogins;
+  /** Sessions per device (the account page). */
+  devices: SessionDevices;
 }
 
 export interface CoreOptions {
@@ -77,5 +80,6 @@ export function createCore(options: CoreOptions): Core {
     sessions: deps.sessions,
     outbox: deps.outbox,
     hasher: deps.hasher,
+    devices: new SessionDevices(deps),
   };
 }

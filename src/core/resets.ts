@@ -124,7 +124,7 @@ export class PasswordResets {
       await tx.deleteResetCodesOf(account.id);
       if (account.email_key !== null) await throttle.clear(tx, account.email_key);
       await audit.record(tx, 'password.reset.complete', account.id, ctx, { revoked });
-      return kind === undefined ? undefined : this.accounts.openSession(account.id, kind, false, tx);
+      return kind === undefined ? undefined : this.accounts.openSession(account.id, kind, false, tx, ctx);
     });
     cache.forgetAccount(account.id);
     const updated = await store.accountById(account.id);

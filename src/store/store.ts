@@ -152,6 +152,19 @@ export class Store {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  /** Sessions of an account that are neither revoked nor past their absolute expiry, newest first. */
+  async openSessionsOf(accountId: number, now: number): Promise<SessionRow[]> {
+    return (await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute()) as SessionRow[];
+  }
+
   /** Revokes every live session of an account, except `keepId` when given; returns how many died. */
   async revokeSessionsOf(accountId: number, now: number, keepId?: number): Promise<number> {
     let q = this.db.updateTable('sessions').set({ revoked_at: now }).where('account_id', '=', accountId).where('revoked_at', 'is', null);
