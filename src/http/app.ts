@@ -1,12 +1,13 @@
 // Assembles the HTTP server: shared settings (limits, logging without secrets, no-store caching),
-// the public pages and each dialect as its own scoped plugin.
+// the public endpoints, the account pages and each dialect as its own scoped plugin.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Core } from '../core/index.js';
 import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/index.js';
 import { sendBookingBugError } from './bookingbug/errors.js';
 import { requestPath } from './context.js';
-import { publicPages } from './pages.js';
+import { accountPages } from './pages/index.js';
+import { publicPages } from './public.js';
 import { redactUrl } from './redact.js';
 import { sendTogglError } from './toggl/errors.js';
 import { togglDialect } from './toggl/index.js';
@@ -55,6 +56,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'Not found' }));
 
   await app.register(async (scope) => publicPages(scope, core));
+  await app.register(async (scope) => accountPages(scope, core));
   await app.register(async (scope) => togglDialect(scope, core));
   await app.register(async (scope) => bookingBugDialect(scope, core), { prefix: BOOKINGBUG_PREFIX });
   return app;

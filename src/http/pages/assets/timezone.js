@@ -1,3 +1,4 @@
+/* global document, window */
 // Progressive enhancement for the sign-up form: preselect the browser's time zone (the server's default is UTC).
 (function () {
   var select = document.querySelector('select[data-detect-timezone]');
