@@ -9,8 +9,9 @@ export const PAGE_HEADERS: Record<string, string> = {
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
-  // The reset page's URL carries the code: never send it on.
-  'Referrer-Policy': 'no-referrer',
+  // The reset page's URL carries the code: never send it to another origin. (Not no-referrer: with it, browsers
+  // send `Origin: null` on our own form posts, which the same-origin check must refuse.)
+  'Referrer-Policy': 'same-origin',
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
