@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { auditPage, browserSkipReason, launchChromium } from '../helpers/browser.js';
@@ -20,8 +22,9 @@ const NEW_PASSWORD = 'harbor-violet-93-engine';
 const PAGES = [
   'signup', 'signup-errors', 'account', 'login', 'login-error', 'login-lockout', 'forgot-password', 'forgot-password-sent',
   'reset-password', 'reset-password-mismatch', 'reset-password-weak', 'reset-password-invalid', 'account-password-error',
-  'account-sessions', 'account-token', 'account-close-error', 'closed', 'forbidden',
+  'account-sessions', 'account-token', 'account-close-error', 'closed', 'forbidden', 'login-override',
 ];
+const EXAMPLE_PAGES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'pages');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -438,6 +441,27 @@ describe('account pages in Chromium', { skip: browserSkipReason() ?? false, time
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.waitForURL(/\/login/);
     }
+  });
+
+  it('PAGES_DIR overrides strings, assets and templates (examples/pages)', async () => {
+    const branded = await startServerProcess(d, { PAGES_DIR: EXAMPLE_PAGES, PORT: '0', PUBLIC_URL: '' });
+    const html = await (await fetch(`${branded.url}/login`)).text();
+    assert.match(html, /<title>Sign in · Acme Accounts<\/title>/, 'brand from strings.json');
+    assert.match(html, /Sign in to Acme Bookings and Acme Time\./, 'a merged string');
+    assert.match(html, /Create an account/, 'keys it does not override keep the shipped text');
+    assert.match(html, /Acme staff: use your work email\./, 'the login template from PAGES_DIR');
+    assert.match(html, /src="\/assets\/acme-logo\.svg"/);
+    const theme = await fetch(`${branded.url}/assets/theme.css`);
+    assert.match(await theme.text(), /--accent: #0b7a5a/, 'theme.css from PAGES_DIR');
+    assert.equal((await fetch(`${branded.url}/assets/acme-logo.svg`)).headers.get('content-type'), 'image/svg+xml');
+    assert.equal((await fetch(`${branded.url}/assets/style.css`)).status, 200, 'shipped assets still served');
+    assert.equal((await fetch(`${branded.url}/assets/..%2Fstrings.json`)).status, 404);
+    const signup = await (await fetch(`${branded.url}/signup`)).text();
+    assert.match(signup, /One Acme account/, 'shipped templates use the merged strings');
+    const page = await browserPage();
+    await page.goto(`${branded.url}/login`);
+    await audit(page, 'login-override');
+    await branded.kill();
   });
 
   it('axe-core finds no serious or critical violation on any page, and every page was checked', () => {

@@ -46,7 +46,9 @@ export async function accountRoutes(app: FastifyInstance, pages: Pages): Promise
     const profileValues = s.profile?.values ?? { name: a.fullname, email: a.email ?? '', timezone: tz };
     const pe = s.profile?.errors ?? {};
     const we = s.passwordErrors ?? {};
-    const sessions = (await core.devices.list(p)).map((d) => {
+    // This device first, then the others, newest first.
+    const listed = (await core.devices.list(p)).sort((x, y) => Number(y.current) - Number(x.current));
+    const sessions = listed.map((d) => {
       const device = deviceName(d.userAgent) ?? r.t('account.sessions.unknownDevice');
       const created = when(d.createdAt, tz);
       return {

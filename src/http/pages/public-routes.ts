@@ -33,7 +33,8 @@ export async function publicRoutes(app: FastifyInstance, pages: Pages): Promise<
 
   app.get<{ Params: AssetParams }>('/assets/:file', { schema: { summary: 'Style sheet, script or image of the account pages', tags: TAGS, params: AssetParams } }, async (req, reply) => {
     const asset = assetName.test(req.params.file) ? r.asset(req.params.file) : undefined;
-    if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    // The server's ordinary 404 outside the dialects.
+    if (!asset) return reply.code(404).send({ error: 'Not found' });
     return reply.type(asset.type).header('Cache-Control', 'public, max-age=3600').send(asset.body);
   });
 
