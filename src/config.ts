@@ -1,5 +1,6 @@
 // Every setting of the server, read from the environment, typed and validated once at start.
 // A bad value stops the process with a message naming the variable; nothing reads process.env elsewhere.
+import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -19,8 +20,16 @@ export interface Config {
   publicUrl: string;
   /** True when the operator set PUBLIC_URL (reset mails then carry a link to the reset page). */
   publicUrlConfigured: boolean;
-  /** True when the public URL is https: cookies get `Secure`. */
+  /** True when the public URL is https: every cookie gets `Secure`. */
   secureCookies: boolean;
+  /**
+   * True when the public URL is https, or http on a loopback host (localhost, 127.0.0.0/8, [::1]): browsers and
+   * curl treat those as secure contexts and keep `Secure` cookies there, so the `__Secure-`/`__Host-` prefixed
+   * cookies (accounts session, anti-forgery) get `Secure` and work on http://localhost too.
+   */
+  secureContext: boolean;
+  /** PAGES_DIR: a folder whose templates, strings and assets override the shipped account pages. */
+  pagesDir: string | undefined;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   dataDir: string;
   /** Server secrets, newest first; undefined means "generate into dataDir" (refused in production). */
@@ -168,6 +177,26 @@ function parseTrustedProxies(raw: string | undefined): string[] {
   });
 }
 
+/** http://localhost, *.localhost, 127.0.0.0/8 and [::1]: secure contexts for browsers and curl alike. */
+function loopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function directory(env: Env, name: string, cwd: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const dir = path.resolve(cwd, raw);
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ConfigError(`${name} must name an existing directory, got "${raw}"`);
+  return dir;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const production = (env.NODE_ENV ?? '') === 'production';
   const host = env.HOST && env.HOST !== '' ? env.HOST : '127.0.0.1';
@@ -216,6 +245,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicUrl,
     publicUrlConfigured: Boolean(env.PUBLIC_URL),
     secureCookies: publicUrl.startsWith('https:'),
+    secureContext: publicUrl.startsWith('https:') || loopbackUrl(publicUrl),
+    pagesDir: directory(env, 'PAGES_DIR', cwd),
     database,
     dataDir,
     secrets,

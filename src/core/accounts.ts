@@ -218,18 +218,19 @@ export class Accounts {
     return killed.apiToken;
   }
 
-  async openSession(accountId: number, kind: SessionKind, remember: boolean, store: Store = this.d.store): Promise<IssuedSession> {
+  /** `device`: the request opening the session (its user agent and address are listed on the account page). */
+  async openSession(accountId: number, kind: SessionKind, remember: boolean, store: Store = this.d.store, device?: RequestContext): Promise<IssuedSession> {
     const s = this.d.config.sessions;
     const lifetime = kind === 'api' ? s.api : remember ? s.accountsRemembered : s.accounts;
-    return this.d.sessions.create(store, accountId, kind, lifetime);
+    return this.d.sessions.create(store, accountId, kind, lifetime, 32, device);
   }
 
   /**
    * The API session for a Basic-authenticated v8 read: the same live session for the same account and client
    * credential while more than half its lifetime is left, so repeated calls write no rows (issue 9).
    */
-  async apiSessionFor(accountId: number, credential: string): Promise<IssuedSession> {
-    return this.apiSessions.forClient(accountId, credential, () => this.openSession(accountId, 'api', false));
+  async apiSessionFor(accountId: number, credential: string, ctx?: RequestContext): Promise<IssuedSession> {
+    return this.apiSessions.forClient(accountId, credential, () => this.openSession(accountId, 'api', false, this.d.store, ctx));
   }
 
   /** Ends the session that authenticated this request; false when the request used no session. */

@@ -85,7 +85,7 @@ export class CompanyLogins {
     }
     // Only when the records changed between the eligibility check and now.
     if (!persona || !company) throw invalidEmailOrPassword();
-    return this.open(app, account, company, persona);
+    return this.open(app, account, company, persona, ctx);
   }
 
   /** The reset-mail audience check: the application is live and the account could log in through it in the scope. */
@@ -142,11 +142,11 @@ export class CompanyLogins {
     return undefined;
   }
 
-  private async open(app: ApplicationRow, account: AccountRow, company: CompanyRow, persona: Persona): Promise<LoginResult> {
+  private async open(app: ApplicationRow, account: AccountRow, company: CompanyRow, persona: Persona, ctx: RequestContext): Promise<LoginResult> {
     const { store, sessions, config } = this.d;
     const kind: SessionKind = persona.kind === 'administrator' ? 'bb-admin' : 'bb-member';
     const { token, id } = await store.transaction(async (tx) => {
-      const issued = await sessions.create(tx, account.id, kind, config.sessions.authToken, 16);
+      const issued = await sessions.create(tx, account.id, kind, config.sessions.authToken, 16, ctx);
       await tx.insertCompanySession({
         session_id: issued.id,
         application_id: app.id,

@@ -6,6 +6,7 @@ import { Accounts } from './accounts.js';
 import { Applications } from './applications.js';
 import { Companies } from './companies.js';
 import { BOOKINGBUG_AUDIENCE, CompanyLogins } from './company-sessions.js';
+import { SessionDevices } from './devices.js';
 import { AuditLog } from './audit.js';
 import { Authenticator } from './auth.js';
 import { systemClock, type Clock } from './context.js';
@@ -34,6 +35,8 @@ export interface Core {
   companyLogins: CompanyLogins;
   /** Verified credentials in memory; the server attaches the cross-process revocation feed to it. */
   credentials: VerifiedCredentials;
+  /** Sessions per device (the account page). */
+  devices: SessionDevices;
 }
 
 export interface CoreOptions {
@@ -90,5 +93,6 @@ export function createCore(options: CoreOptions): Core {
     outbox: deps.outbox,
     hasher: deps.hasher,
     credentials: deps.cache,
+    devices: new SessionDevices(deps),
   };
 }

@@ -165,7 +165,7 @@ export class PasswordResets {
           if (account.email_key !== null) await throttle.clear(tx, account.email_key);
           await audit.record(tx, 'password.reset.complete', account.id, ctx, { revoked: killed.revoked });
           if (account.email !== null) await outbox.enqueue(tx, securityNotice({ event: 'password.reset', to: account.email, at: now, ctx, publicUrl: config.publicUrl }));
-          return kind === undefined ? undefined : this.accounts.openSession(account.id, kind, false, tx);
+          return kind === undefined ? undefined : this.accounts.openSession(account.id, kind, false, tx, ctx);
         },
       },
     );

@@ -5,7 +5,7 @@
 import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import type { AccountRow, SessionRow, Store } from '../store/store.js';
 import type { SessionLifetime } from '../config.js';
-import type { Clock } from './context.js';
+import type { Clock, RequestContext } from './context.js';
 import type { VerifiedCredentials } from './credential-cache.js';
 import { randomToken, sha256 } from './crypto.js';
 import type { Keyring } from './keys.js';
@@ -36,8 +36,11 @@ export class Sessions {
     private readonly cache?: VerifiedCredentials,
   ) {}
 
-  /** A new session; `bytes` of randomness in its token (at least 16: 128 bits). */
-  async create(store: Store, accountId: number, kind: SessionKind, lifetime: SessionLifetime, bytes = 32): Promise<IssuedSession> {
+  /**
+   * A new session; `bytes` of randomness in its token (at least 16: 128 bits). `device` is the request that
+   * opened it: its user agent and client address are kept for the account page's list of sessions.
+   */
+  async create(store: Store, accountId: number, kind: SessionKind, lifetime: SessionLifetime, bytes = 32, device?: RequestContext): Promise<IssuedSession> {
     const now = this.clock.now();
     const token = randomToken(Math.max(16, bytes));
     const expiresAt = now + lifetime.max * 1000;
@@ -50,6 +53,8 @@ export class Sessions {
       idle_seconds: lifetime.idle,
       expires_at: expiresAt,
       revoked_at: null,
+      user_agent: device?.userAgent?.slice(0, 512) ?? null,
+      client_address: device?.ip.slice(0, 64) ?? null,
     });
     observe.sessionCreated(kind);
     return { token, id, expiresAt, maxAge: lifetime.max };

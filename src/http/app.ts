@@ -1,5 +1,5 @@
 // Assembles the HTTP server: shared settings (limits, logging without secrets, no-store caching),
-// the public pages and each dialect as its own scoped plugin.
+// the public endpoints, the account pages and each dialect as its own scoped plugin.
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
@@ -10,7 +10,8 @@ import { requestPath } from './context.js';
 import { gateway } from './gateway/index.js';
 import { logOutput } from '../log.js';
 import { registerOpenApi } from './openapi.js';
-import { publicPages } from './pages.js';
+import { accountPages } from './pages/index.js';
+import { publicPages } from './public.js';
 import { addRequestLogging, loggerOptions, requestLogOptions } from '../observe/logging.js';
 import type { ServerMetrics } from '../observe/metrics.js';
 import { recordOf } from '../observe/request-record.js';
@@ -95,6 +96,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   // Before any route: the OpenAPI document sees every route registered after it.
   await registerOpenApi(app, core);
   await app.register(async (scope) => publicPages(scope, core));
+  await app.register(async (scope) => accountPages(scope, core));
   await app.register(async (scope) => togglDialect(scope, core));
   await app.register(async (scope) => bookingBugDialect(scope, core), { prefix: BOOKINGBUG_PREFIX });
   // Forward-auth endpoint and, with GATEWAY_UPSTREAM, the built-in proxy behind a catch-all (own routes win).

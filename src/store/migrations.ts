@@ -189,6 +189,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('revocations_at').on('revocations').column('at').execute();
       },
     },
+    '0006_session_devices': {
+      // Sessions per device on the account page: the user agent and client address a session was opened from.
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('sessions').addColumn('user_agent', 'text').execute();
+        await db.schema.alterTable('sessions').addColumn('client_address', 'text').execute();
+      },
+    },
   };
 }
 

@@ -41,6 +41,9 @@ export interface SessionsTable {
   idle_seconds: number;
   expires_at: number;
   revoked_at: number | null;
+  /** The user agent and client address the session was opened from (0006), null for older rows. */
+  user_agent: string | null;
+  client_address: string | null;
 }
 
 export interface ResetCodesTable {

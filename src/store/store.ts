@@ -275,6 +275,19 @@ export class Store {
     return Number(r.n);
   }
 
+  /** Sessions of an account that are neither revoked nor past their absolute expiry, newest first. */
+  async openSessionsOf(accountId: number, now: number): Promise<SessionRow[]> {
+    return (await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute()) as SessionRow[];
+  }
+
   /** Deletes what can no longer be used: sessions dead for a day, expired codes, stale throttle rows. */
   async purgeExpired(now: number): Promise<void> {
     const day = 86_400_000;

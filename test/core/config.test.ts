@@ -20,6 +20,8 @@ describe('loadConfig', () => {
     assert.equal(c.publicUrl, 'http://127.0.0.1:8080');
     assert.equal(c.publicUrlConfigured, false);
     assert.equal(c.secureCookies, false);
+    assert.equal(c.secureContext, true, 'http://127.0.0.1 is a secure context for browsers and curl');
+    assert.equal(c.pagesDir, undefined);
     assert.equal(c.secrets, undefined, 'generated into the data folder');
     assert.equal(c.smtpUrl, undefined);
     assert.deepEqual(c.password, { minLength: 8, maxLength: 256, rejectCommon: true });
@@ -32,6 +34,25 @@ describe('loadConfig', () => {
     assert.deepEqual(c.sessions.authToken, { idle: 86400, max: 30 * 86400 }, 'BookingBug Auth-Token: 24 h sliding, 30 days absolute');
     assert.equal(c.hashing.concurrency, Math.max(1, availableParallelism() - 1), 'one core left to the event loop');
     assert.equal(c.hashing.queue, 64);
+  });
+
+  it('counts https and loopback http as secure contexts (prefixed cookies get Secure), not other plain-http hosts', () => {
+    const secure = (url: string) => loadConfig({ PUBLIC_URL: url }, CWD).secureContext;
+    assert.equal(secure('https://auth.example.com'), true);
+    assert.equal(secure('http://localhost:8080'), true);
+    assert.equal(secure('http://app.localhost:8080'), true);
+    assert.equal(secure('http://127.0.0.1:8080'), true);
+    assert.equal(secure('http://127.1.2.3'), true);
+    assert.equal(secure('http://[::1]:8080'), true);
+    assert.equal(secure('http://192.168.1.5:8080'), false);
+    assert.equal(secure('http://auth.example.com'), false);
+    assert.equal(secure('http://localhost.example.com'), false);
+    assert.equal(loadConfig({ PUBLIC_URL: 'http://localhost:8080' }, CWD).secureCookies, false, 'unprefixed cookies: Secure only over https');
+  });
+
+  it('reads PAGES_DIR as an existing directory', () => {
+    assert.equal(loadConfig({ PAGES_DIR: '.' }, process.cwd()).pagesDir, process.cwd());
+    assert.throws(() => loadConfig({ PAGES_DIR: 'no-such-dir-here' }, CWD), (e: unknown) => e instanceof ConfigError && /^PAGES_DIR /.test(e.message));
   });
 
   it('reads the values it is given', () => {

@@ -1,7 +1,7 @@
 // The Toggl accounts service (/api): sessions, sign-up, account closing and password reset
 // (spec/toggl.md §4). Its cookie, `__Secure-accounts-session`, authenticates every v9 and v8 route too.
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
 import type { IssuedSession } from '../../core/sessions.js';
@@ -47,8 +47,8 @@ const ResetBody = Type.Object({ password: Type.String({ maxLength: 1024 }) }, { 
 type ResetBody = Static<typeof ResetBody>;
 
 export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<void> {
-  async function startSession(reply: FastifyReply, p: Principal, remember: boolean, issued?: IssuedSession): Promise<void> {
-    const s = issued ?? (await core.accounts.openSession(p.account.id, 'accounts', remember));
+  async function startSession(req: FastifyRequest, reply: FastifyReply, p: Principal, remember: boolean, issued?: IssuedSession): Promise<void> {
+    const s = issued ?? (await core.accounts.openSession(p.account.id, 'accounts', remember, core.store, requestContext(req)));
     setAccountsCookie(reply, core.config, await core.sessions.sign(s.token, p.account.public_id, s.expiresAt), remember ? s.maxAge : undefined);
   }
 
@@ -61,7 +61,7 @@ export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<
     } else {
       p = await authenticate(core, req, 'basic');
     }
-    await startSession(reply, p, body.remember_me === true);
+    await startSession(req, reply, p, body.remember_me === true);
     return userAccounts(core.accounts.profile(p));
   });
 
@@ -79,7 +79,7 @@ export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<
   app.post<{ Body: SignupBody }>('/signup', { schema: { body: SignupBody } }, async (req, reply) => {
     const b = req.body;
     const p = await core.accounts.signup({ email: b.email, password: b.password, fullname: b.display_name, timezone: b.timezone }, requestContext(req));
-    await startSession(reply, p, b.remember_me === true);
+    await startSession(req, reply, p, b.remember_me === true);
     return reply.code(201).send(userAccounts(core.accounts.profile(p)));
   });
 
@@ -98,7 +98,7 @@ export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<
 
   app.post<{ Params: ResetParams; Body: ResetBody }>('/password_reset/:code', { schema: { params: ResetParams, body: ResetBody } }, async (req, reply) => {
     const { principal, session } = await core.resets.complete(req.params.code, req.body.password, 'accounts', requestContext(req));
-    await startSession(reply, principal, false, session);
+    await startSession(req, reply, principal, false, session);
     return userAccounts(core.accounts.profile(principal));
   });
 }

@@ -1,17 +1,23 @@
 // The two Toggl session cookies: `__Secure-accounts-session` (a JWS around an accounts session token)
 // and `toggl_api_session_new` (an opaque API session token, 24 hours). Attributes follow security.md;
-// `Secure` is set only when the public URL is https (see README: plain-http development).
+// `Secure` is set over https; the `__Secure-` accounts cookie also on http://localhost (a secure context for
+// browsers and curl, see README), while the unprefixed v8 cookie stays without it on plain http for old clients.
 import type { FastifyReply } from 'fastify';
 import type { Config } from '../../config.js';
 
 export const ACCOUNTS_COOKIE = '__Secure-accounts-session';
 export const API_COOKIE = 'toggl_api_session_new';
 
+/** `Secure` for a cookie: the `__Secure-` one gets it in every secure context (https, and http on loopback). */
+function secureFor(config: Config, name: string): boolean {
+  return name.startsWith('__Secure-') || name.startsWith('__Host-') ? config.secureContext : config.secureCookies;
+}
+
 export function setAccountsCookie(reply: FastifyReply, config: Config, value: string, maxAge: number | undefined): void {
   reply.setCookie(ACCOUNTS_COOKIE, value, {
     path: '/',
     httpOnly: true,
-    secure: config.secureCookies,
+    secure: secureFor(config, ACCOUNTS_COOKIE),
     sameSite: 'lax',
     ...(maxAge === undefined ? {} : { maxAge }),
   });
@@ -29,7 +35,7 @@ export function setApiCookie(reply: FastifyReply, config: Config, value: string,
 }
 
 export function clearCookie(reply: FastifyReply, config: Config, name: string): void {
-  reply.setCookie(name, '', { path: '/', httpOnly: true, secure: config.secureCookies, sameSite: 'lax', maxAge: 0, expires: new Date(0) });
+  reply.setCookie(name, '', { path: '/', httpOnly: true, secure: secureFor(config, name), sameSite: 'lax', maxAge: 0, expires: new Date(0) });
 }
 
 /** Account closed: both session cookies go. */

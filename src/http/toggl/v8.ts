@@ -1,7 +1,7 @@
 // Toggl API v8 (/api/v8), retired upstream but still spoken by old clients: bodies wrapped in {"data": ...},
 // errors as JSON arrays, failed authentication as an empty 403 (spec/toggl.md §3).
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticated } from './authenticate.js';
 import type { Core } from '../../core/index.js';
 import { requestContext } from '../context.js';
@@ -35,8 +35,14 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
   const publicUrl = () => core.config.publicUrl;
 
   /** Old clients log in once with Basic and then send only the cookie: give them one. */
-  async function openApiSession(p: Authenticated, reply: FastifyReply): Promise<void> {
-    const s = await core.accounts.openSession(p.account.id, 'api', false);
+  async function openApiSession(p: Authenticated, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const s = await core.accounts.openSession(p.account.id, 'api', false, core.store, requestContext(req));
+    setApiCookie(reply, core.config, s.token, s.maxAge);
+  }
+
+  /** The same live session for the same client credential: no sessions row per call (issue 9). */
+  async function reuseApiSession(p: Authenticated, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const s = await core.accounts.apiSessionFor(p.account.id, req.headers.authorization ?? '', requestContext(req));
     setApiCookie(reply, core.config, s.token, s.maxAge);
   }
 
@@ -48,11 +54,7 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
 
   app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { querystring: MeQuery } }, async (req, reply) => {
     const p = principal(req);
-    if (p.via === 'basic') {
-      // The same live session for the same client credential: no sessions row per call (issue 9).
-      const s = await core.accounts.apiSessionFor(p.account.id, req.headers.authorization ?? '');
-      setApiCookie(reply, core.config, s.token, s.maxAge);
-    }
+    if (p.via === 'basic') await reuseApiSession(p, req, reply);
     return meDocument(p, req.query);
   });
 
@@ -64,7 +66,7 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
 
   app.post<{ Querystring: MeQuery }>('/sessions', { config: { auth: 'basic' }, schema: { querystring: MeQuery } }, async (req, reply) => {
     const p = principal(req);
-    await openApiSession(p, reply);
+    await openApiSession(p, req, reply);
     return meDocument(p, req.query);
   });
 

@@ -40,7 +40,7 @@ export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> 
   app.post<{ Body: SessionBody }>('/me/sessions', { config: { auth: 'basic' }, schema: { body: SessionBody } }, async (req, reply) => {
     const p = principal(req);
     const remember = req.body?.remember_me === true;
-    const s = await core.accounts.openSession(p.account.id, 'accounts', remember);
+    const s = await core.accounts.openSession(p.account.id, 'accounts', remember, core.store, requestContext(req));
     setAccountsCookie(reply, core.config, await core.sessions.sign(s.token, p.account.public_id, s.expiresAt), remember ? s.maxAge : undefined);
     const u = core.accounts.profile(p);
     return { api_token: u.apiToken, email: u.email, fullname: u.fullname, id: u.id, timezone: u.timezone };
