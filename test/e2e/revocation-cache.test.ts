@@ -133,8 +133,10 @@ describe('credentials verified in memory die at once on every revocation path', 
     await warm(credentials(p));
     const res = await get('/api/v9/me', { method: 'PUT', cookie: p.cookie, json: { current_password: p.password, password: 'a-brand-new-pass-81' } });
     assert.equal(res.status, 200, res.text);
-    await refused(credentials(p), 'a password change');
+    // The API token is an integration credential: it survives a password change (security.md), everything else dies.
+    await refused(credentials(p).filter(([what]) => what !== 'API token'), 'a password change');
     assert.equal((await get('/api/v9/me', { cookie: p.cookie })).status, 200, 'the session that changed it survives');
+    assert.equal((await get('/api/v9/me', { auth: [p.token, 'api_token'] })).status, 200, 'the API token survives');
   });
 
   it('password reset', async () => {
@@ -144,7 +146,8 @@ describe('credentials verified in memory die at once on every revocation path', 
     const code = resetCodeIn(await smtp.waitFor(p.email));
     const done = await get(`/api/password_reset/${code}`, { method: 'POST', json: { password: 'reset-to-this-pass-62' } });
     assert.equal(done.status, 200, done.text);
-    await refused([...credentials(p), ['acting cookie', { cookie: p.cookie }]], 'a password reset');
+    await refused([...credentials(p).filter(([what]) => what !== 'API token'), ['acting cookie', { cookie: p.cookie }]], 'a password reset');
+    assert.equal((await get('/api/v9/me', { auth: [p.token, 'api_token'] })).status, 200, 'the API token survives a reset');
   });
 
   it('account closure', async () => {
