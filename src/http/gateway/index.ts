@@ -42,19 +42,31 @@ function targetOf(req: FastifyRequest): (Target & { nginx: boolean }) | 'ambiguo
   return undefined;
 }
 
-function seal(core: Core, answer: { s: number; h: Record<string, string>; b: string }): string {
-  const body = Buffer.from(JSON.stringify(answer), 'utf8').toString('base64url');
+/** A sealed refusal is replayed only this long after the check (nginx asks for it at once). */
+const REFUSAL_TTL_MS = 60_000;
+
+interface Sealed {
+  s: number;
+  h: Record<string, string>;
+  b: string;
+  /** When it was sealed (ms). */
+  t: number;
+}
+
+function seal(core: Core, answer: Omit<Sealed, 't'>): string {
+  const body = Buffer.from(JSON.stringify({ ...answer, t: core.clock.now() }), 'utf8').toString('base64url');
   return `${body}.${core.keyring.digest('gateway-refusal', body)}`;
 }
 
-function unseal(core: Core, sealed: string | undefined): { s: number; h: Record<string, string>; b: string } | undefined {
+function unseal(core: Core, sealed: string | undefined): Sealed | undefined {
   if (sealed === undefined || sealed.length > 8192) return undefined;
   const [body = '', mac = ''] = sealed.split('.');
   let ok = false;
   for (const d of core.keyring.digests('gateway-refusal', body)) ok = safeEqual(d, mac) || ok;
   if (!ok) return undefined;
   try {
-    return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { s: number; h: Record<string, string>; b: string };
+    const answer = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Sealed;
+    return typeof answer.t === 'number' && core.clock.now() - answer.t <= REFUSAL_TTL_MS ? answer : undefined;
   } catch {
     return undefined;
   }
