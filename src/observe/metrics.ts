@@ -52,6 +52,12 @@ export function createMetrics(core: Core): ServerMetrics {
     labelNames: ['dialect', 'method', 'outcome'],
     registers: [registry],
   });
+  const gateway = new client.Counter({
+    name: 'gatehouse_gateway_decisions_total',
+    help: 'Gateway decisions (forward-auth checks and built-in proxy requests), by the rule that matched and whether it allowed the request',
+    labelNames: ['rule', 'allowed'],
+    registers: [registry],
+  });
   const lockouts = new client.Counter({
     name: 'gatehouse_lockouts_total',
     help: 'Login cool-downs started, by scope (account: one email; address: one client address)',
@@ -159,6 +165,8 @@ export function createMetrics(core: Core): ServerMetrics {
       requests.inc(labels);
       duration.observe(labels, seconds);
       if (record.auth && record.outcome) auth.inc({ dialect: record.dialect, method: record.auth, outcome: record.outcome });
+      // Rule names come from the operator's rules file, a bounded set.
+      if (record.rule !== undefined) gateway.inc({ rule: record.rule, allowed: String(record.extra?.allowed === true) });
     },
     query(seconds, sql) {
       queries.observe({ statement: statementOf(sql) }, seconds);

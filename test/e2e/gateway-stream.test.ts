@@ -64,15 +64,15 @@ describe('built-in proxy streaming', { skip: linux }, () => {
     await upstream?.close();
   });
 
-  it('each gateway decision is logged at info with its rule, and no credential is logged', async () => {
+  it('each gateway decision is on its request\'s one log line at info with its rule, and no credential is logged', async () => {
     const token = Buffer.from(auth.slice('Basic '.length), 'base64').toString('utf8').split(':')[0] as string;
     assert.equal((await fetch(`${server.url}/api/v9/me/projects`, { headers: { authorization: auth } })).status, 200);
     assert.equal((await fetch(`${server.url}/api/v1/admin/1/bookings`, { headers: { 'app-id': '0123456789abcdef', 'app-key': 'secret-app-key-123', 'auth-token': 'secret-auth-token-456' } })).status, 401);
     await new Promise((r) => setTimeout(r, 200));
-    const lines = server.output().split('\n').filter((l) => l.includes('gateway decision'));
-    const decisions = lines.map((l) => JSON.parse(l) as { gatewayRule?: string; allowed?: boolean; level?: number; reqId?: string });
-    assert.ok(decisions.some((d) => d.gatewayRule === 'toggl-v9' && d.allowed === true && d.level === 30 && d.reqId !== undefined), lines.join('\n'));
-    assert.ok(decisions.some((d) => d.gatewayRule === 'bookingbug-admin' && d.allowed === false), lines.join('\n'));
+    const lines = server.output().split('\n').filter((l) => l.includes('"gateway_mode"'));
+    const decisions = lines.map((l) => JSON.parse(l) as { rule?: string; allowed?: boolean; level?: number; request_id?: string; msg?: string; status?: number });
+    assert.ok(decisions.some((d) => d.rule === 'toggl-v9' && d.allowed === true && d.level === 30 && d.request_id !== undefined && d.msg === 'request' && d.status === 200), lines.join('\n'));
+    assert.ok(decisions.some((d) => d.rule === 'bookingbug-admin' && d.allowed === false && d.status === 401), lines.join('\n'));
     for (const secret of [token, 'secret-app-key-123', 'secret-auth-token-456', auth.slice('Basic '.length)]) assert.ok(!server.output().includes(secret), 'no credential in the log');
   });
 

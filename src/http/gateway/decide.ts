@@ -8,6 +8,7 @@ import type { Identity } from '../../gateway/identity.js';
 import { matchRule, type Rule } from '../../gateway/rules.js';
 import { ERRORS as BB_ERRORS, sendBookingBugError } from '../bookingbug/errors.js';
 import { requestPath } from '../context.js';
+import { recordOf } from '../../observe/request-record.js';
 import { authenticate } from '../toggl/authenticate.js';
 import { ERRORS as TOGGL_ERRORS, sendTogglError, type Generation } from '../toggl/errors.js';
 
@@ -121,7 +122,12 @@ export function sendRefusal(error: unknown, dialect: Dialect, req: FastifyReques
   return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error: status >= 500 && !(error instanceof PlainError) ? 'Internal server error' : (error as Error).message }));
 }
 
-/** Records the decision in the request log (rule and outcome, never a credential). */
+/**
+ * Records the decision on the request's one log line (`rule`, `gateway_mode`, `allowed`; never a credential),
+ * from which the metrics count it too (gatehouse_gateway_decisions_total).
+ */
 export function logDecision(req: FastifyRequest, d: Decision, mode: 'check' | 'proxy'): void {
-  req.log.info({ gatewayRule: d.rule.name, gatewayMode: mode, allowed: d.ok }, 'gateway decision');
+  const record = recordOf(req);
+  record.rule = d.rule.name;
+  record.extra = { ...record.extra, gateway_mode: mode, allowed: d.ok };
 }
