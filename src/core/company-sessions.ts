@@ -156,7 +156,7 @@ export class CompanyLogins {
       });
       return issued;
     });
-    const live = await this.check(app, token);
+    const live = await this.checkToken(app, token);
     if (!live || live.session.id !== id) throw new Error('new Auth-Token did not check');
     return { kind: 'session', token, session: live };
   }

@@ -6,7 +6,7 @@
 // (config.openapiOptOut); test/e2e/openapi.test.ts holds every route to that.
 import swagger, { type SwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import type { Core } from '../core/index.js';
 
 declare module 'fastify' {
@@ -128,6 +128,18 @@ function describeRoute({ schema, url, route }: { schema: FastifySchema; url: str
   return { schema: s as FastifySchema, url };
 }
 
+/**
+ * The document and the page are large answers to GET requests that never read a body: a client that sends one
+ * anyway (over the body limit) would see its connection reset in the middle of the answer, when the server
+ * closes a socket with unread input. Such a request gets a short 400 instead.
+ */
+async function refuseBodies(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const length = req.headers['content-length'];
+  if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
+    await reply.code(400).header('Connection', 'close').send({ error: 'This request takes no body' });
+  }
+}
+
 /** Registers the document, the reference page and the route inventory; call before any route is added. */
 export async function registerOpenApi(app: FastifyInstance, core: Core): Promise<void> {
   app.decorate('routeInventory', []);
@@ -175,9 +187,10 @@ export async function registerOpenApi(app: FastifyInstance, core: Core): Promise
     scope.addHook('onRoute', (route) => {
       route.config = { ...(route.config ?? {}), openapiOptOut: 'the reference page and its assets' };
     });
+    scope.addHook('onRequest', refuseBodies);
     await scope.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
   });
-  app.get('/openapi.json', { schema: { hide: true }, config: { openapiOptOut: 'the OpenAPI document itself' } }, async (_req, reply) => {
+  app.get('/openapi.json', { schema: { hide: true }, config: { openapiOptOut: 'the OpenAPI document itself' }, onRequest: refuseBodies }, async (_req, reply) => {
     return reply.type('application/json; charset=utf-8').send(app.swagger());
   });
 }

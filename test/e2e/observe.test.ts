@@ -3,6 +3,7 @@
 // JSON log line with its fields and no secret; standard output carries only JSON lines.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { admin, application, bb, company } from '../helpers/bookingbug.js';
 import { request } from '../helpers/http.js';
 import { has, scrape, value } from '../helpers/metrics.js';
 import { deployment, killAllServers, startServerProcess, type Deployment, type ServerProcess } from '../helpers/process.js';
@@ -163,6 +164,34 @@ describe('readiness while draining', () => {
       assert.equal((await request(server.url, '/health')).status, 200, 'the API keeps serving during the drain delay');
       await closing;
       await assert.rejects(fetch(`${server.managementUrl}/health/live`), 'the management port closes with the server');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('BookingBug authentication metrics', () => {
+  it('counts BookingBug password logins and Auth-Token checks under dialect bookingbug', async () => {
+    const server = await startTestServer();
+    try {
+      const companyId = await company(server, 'Metrics Co');
+      const adminEmail = uniqueEmail('bb-metrics');
+      await admin(server, companyId, adminEmail);
+      const app = await application(server, companyId);
+      const before = await scrape(server.managementUrl);
+      const ok = await bb(server, '/login', { app, body: { email: adminEmail, password: GOOD_PASSWORD } });
+      assert.equal(ok.status, 200, ok.text);
+      const token = (ok.json as { auth_token: string }).auth_token;
+      assert.equal((await bb(server, `/admin/${companyId}/company`, { app, token })).status, 200);
+      assert.equal((await bb(server, `/admin/${companyId}/company`, { app, token: 'A'.repeat(22) })).status, 401);
+      assert.equal((await bb(server, '/login', { app, body: { email: adminEmail, password: 'wrong-password-zebra-76' } })).status, 401);
+      const now = await scrape(server.managementUrl);
+      const rise = (labels: Record<string, string>) => value(now, 'gatehouse_auth_total', labels) - value(before, 'gatehouse_auth_total', labels);
+      assert.equal(rise({ dialect: 'bookingbug', method: 'password', outcome: 'ok' }), 1);
+      assert.equal(rise({ dialect: 'bookingbug', method: 'password', outcome: 'bad_credentials' }), 1);
+      assert.equal(rise({ dialect: 'bookingbug', method: 'auth_token', outcome: 'ok' }), 1);
+      assert.equal(rise({ dialect: 'bookingbug', method: 'auth_token', outcome: 'bad_credentials' }), 1);
+      assert.ok(value(now, 'gatehouse_sessions_created_total', { kind: 'bb-admin' }) - value(before, 'gatehouse_sessions_created_total', { kind: 'bb-admin' }) >= 1);
     } finally {
       await server.stop();
     }
