@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { auditPage, browserSkipReason, launchChromium } from '../helpers/browser.js';
 import { deployment, killAllServers, startServerProcess, type Deployment } from '../helpers/process.js';
@@ -40,7 +40,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('account pages in Chromium', { skip: browserSkipReason() ?? false, timeout: 300_000 }, () => {
+describe('account pages in Chromium', { skip: browserSkipReason() ?? false, timeout: 900_000 }, () => {
   let smtp: SmtpProcess;
   let d: Deployment;
   let browser: Browser;
@@ -57,6 +57,10 @@ describe('account pages in Chromium', { skip: browserSkipReason() ?? false, time
     const server = await startServerProcess(d);
     assert.equal(server.url, base);
     browser = await launchChromium();
+  });
+  // Each journey's browser contexts are closed after it, so the browser never holds more than a few pages.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
   });
   after(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
