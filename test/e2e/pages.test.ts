@@ -2,11 +2,12 @@
 // with a real SMTP server catching the reset mail, on the backend of this run. Every journey of issue 12,
 // axe-core on every page (no serious or critical violations) and a screenshot of each page in test-artifacts/.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { auditPage, browserSkipReason, launchChromium } from '../helpers/browser.js';
 import { deployment, killAllServers, startServerProcess, type Deployment } from '../helpers/process.js';
@@ -24,7 +25,8 @@ const PAGES = [
   'reset-password', 'reset-password-mismatch', 'reset-password-weak', 'reset-password-invalid', 'account-password-error',
   'account-sessions', 'account-token', 'account-close-error', 'closed', 'forbidden', 'login-override',
 ];
-const EXAMPLE_PAGES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'pages');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const EXAMPLE_PAGES = path.join(ROOT, 'examples', 'pages');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,7 +40,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('account pages in Chromium', { skip: browserSkipReason() ?? false, timeout: 300_000 }, () => {
+describe('account pages in Chromium', { skip: browserSkipReason() ?? false, timeout: 900_000 }, () => {
   let smtp: SmtpProcess;
   let d: Deployment;
   let browser: Browser;
@@ -55,6 +57,10 @@ describe('account pages in Chromium', { skip: browserSkipReason() ?? false, time
     const server = await startServerProcess(d);
     assert.equal(server.url, base);
     browser = await launchChromium();
+  });
+  // Each journey's browser contexts are closed after it, so the browser never holds more than a few pages.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
   });
   after(async () => {
     for (const c of contexts) await c.close().catch(() => undefined);
@@ -108,6 +114,14 @@ describe('account pages in Chromium', { skip: browserSkipReason() ?? false, time
     const res = await fetch(`${base}/api/v9/me`, { headers: { authorization: auth } });
     return { status: res.status, body: res.status === 200 ? ((await res.json()) as { api_token?: string; fullname?: string }) : {} };
   }
+  /** The operator CLI on the deployment's database and secret; its --json answer. */
+  function cli(...args: string[]): Record<string, unknown> {
+    const env = { PATH: process.env.PATH ?? '', DATA_DIR: d.dataDir, DATABASE_URL: d.databaseUrl, GATEHOUSE_SECRET: d.secret, LOG_LEVEL: 'silent' };
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'gatehouse.js'), ...args, '--json'], { env, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 0, `gatehouse ${args.join(' ')}: ${run.stderr}`);
+    return JSON.parse(run.stdout) as Record<string, unknown>;
+  }
+
   const basic = (user: string, password: string) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
 
   it('sign up → the account page shows the email → sign out → sign in → the account page', async () => {
@@ -267,7 +281,7 @@ describe('account pages in Chromium', { skip: browserSkipReason() ?? false, time
     assert.equal((await me(basic(email, NEW_PASSWORD))).status, 200);
   });
 
-  it('sessions per device: two browsers and a curl v8 session are listed; revoking one signs it out at once', async () => {
+  it('sessions per device: three browsers, a curl v8 session and a BookingBug Auth-Token are listed; revoking one signs it out at once', async () => {
     const email = uniqueEmail('devices');
     const page = await browserPage({ userAgent: FIREFOX_WINDOWS });
     await signUp(page, email);
@@ -283,26 +297,45 @@ describe('account pages in Chromium', { skip: browserSkipReason() ?? false, time
     assert.match(v8Cookie, /^toggl_api_session_new=./);
     assert.equal((await fetch(`${base}/api/v8/me`, { headers: { cookie: v8Cookie } })).status, 200);
 
+    // A BookingBug app logs the same person in as an administrator (the operator set up the company).
+    const companyId = String(cli('company', 'create', '--name', 'Acme Devices').id);
+    cli('admin', 'create', '--company', companyId, '--email', email, '--password', GOOD_PASSWORD, '--name', 'Ann Admin');
+    const appId = String(cli('app', 'create', '--company', companyId, '--name', 'Bookings', '--no-key').app_id);
+    const bbLogin = await fetch(`${base}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'App-Id': appId, 'content-type': 'application/json', 'user-agent': 'AcmeBookings/2.1 (Android 14)' },
+      body: JSON.stringify({ email, password: GOOD_PASSWORD }),
+    });
+    assert.equal(bbLogin.status, 200);
+    const authToken = ((await bbLogin.json()) as { auth_token: string }).auth_token;
+    const bbCompany = () => fetch(`${base}/api/v1/admin/${companyId}/company`, { headers: { 'App-Id': appId, 'Auth-Token': authToken } });
+    assert.equal((await bbCompany()).status, 200);
+
     await page.goto(`${base}/account`);
     const rows = page.locator('li.session');
-    assert.equal(await rows.count(), 4, 'three browsers and the curl session');
+    assert.equal(await rows.count(), 5, 'three browsers, the curl v8 session and the BookingBug Auth-Token');
     const current = page.locator('li.session.current');
     assert.equal(await current.count(), 1);
     assert.match((await current.textContent()) ?? '', /Firefox on Windows\s+This device/);
     assert.match((await current.textContent()) ?? '', /127\.0\.0\.1/);
     const listed = (await rows.allTextContents()).join('\n');
-    for (const device of ['Chrome on macOS', 'Safari on iOS', 'curl']) assert.match(listed, new RegExp(device), `${device} is listed`);
+    for (const device of ['Chrome on macOS', 'Safari on iOS', 'curl', 'AcmeBookings on Android']) assert.match(listed, new RegExp(device), `${device} is listed`);
     assert.match(listed, /API session/);
+    assert.match(listed, /BookingBug administrator/);
     await audit(page, 'account-sessions');
 
     await page.getByRole('button', { name: /^Revoke Chrome on macOS/ }).click();
     await page.waitForURL(`${base}/account?done=revoked`);
-    assert.equal(await page.locator('li.session').count(), 3);
+    assert.equal(await page.locator('li.session').count(), 4);
     await assertSignedOut(second, 'the revoked browser');
 
     await page.getByRole('button', { name: /^Revoke curl/ }).click();
     await page.waitForURL(`${base}/account?done=revoked`);
     assert.equal((await fetch(`${base}/api/v8/me`, { headers: { cookie: v8Cookie } })).status, 403, 'the revoked v8 session is dead');
+
+    await page.getByRole('button', { name: /^Revoke AcmeBookings on Android/ }).click();
+    await page.waitForURL(`${base}/account?done=revoked`);
+    assert.equal((await bbCompany()).status, 401, 'the revoked Auth-Token is dead');
 
     await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await page.waitForURL(`${base}/account?done=revoked-others`);

@@ -71,7 +71,7 @@ export async function publicRoutes(app: FastifyInstance, pages: Pages): Promise<
     if (b.terms !== 'on') errors.terms = r.t('errors.termsRequired');
     try {
       if (Object.keys(errors).length > 0) {
-        // Still let the core check the other fields, so every problem shows at once; nothing is created.
+        // Nothing is created without the terms; the email's shape is reported with it.
         if (!validEmail(b.email)) errors.email = r.t('errors.emailInvalid');
         return again(400, errors);
       }
