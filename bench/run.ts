@@ -38,8 +38,14 @@ async function main(): Promise<void> {
   const facts: string[] = [];
   for (const g of groups) {
     process.stderr.write(`bench: ${g.name}\n`);
-    rows.push(...(await g.run(s)));
-    facts.push(...(g.facts ?? []));
+    try {
+      rows.push(...(await g.run(s)));
+      facts.push(...(g.facts ?? []));
+    } catch (err) {
+      // One failing group must not lose the others' rows.
+      process.stderr.write(`bench: ${g.name} failed: ${String(err)}\n`);
+      facts.push(`${g.name}: failed (${String(err).split('\n')[0]})`);
+    }
   }
 
   const ceiling = rows.find((r) => r.role === 'ceiling');

@@ -19,6 +19,8 @@ export interface IssuedSession {
   expiresAt: number;
   /** Seconds the session may live at most (a cookie's Max-Age). */
   maxAge: number;
+  /** The row as written. */
+  row: SessionRow;
 }
 
 export interface LiveSession {
@@ -39,7 +41,7 @@ export class Sessions {
     const now = this.clock.now();
     const token = randomToken(Math.max(16, bytes));
     const expiresAt = now + lifetime.max * 1000;
-    const id = await store.insertSession({
+    const values = {
       token_digest: sha256(token),
       account_id: accountId,
       kind,
@@ -48,8 +50,9 @@ export class Sessions {
       idle_seconds: lifetime.idle,
       expires_at: expiresAt,
       revoked_at: null,
-    });
-    return { token, id, expiresAt, maxAge: lifetime.max };
+    };
+    const id = await store.insertSession(values);
+    return { token, id, expiresAt, maxAge: lifetime.max, row: { id, ...values } as SessionRow };
   }
 
   /** The live session a token names, with its open account; undefined when unknown, dead or revoked. */
