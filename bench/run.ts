@@ -7,7 +7,7 @@
 // product's dependencies. Scenarios: bench/scenarios/index.ts.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { gatewayBench } from './gateway.js';
 import { BENCH_DIR, type Row, type Settings } from './lib.js';
@@ -34,13 +34,20 @@ function ensurePeers(): void {
 async function main(): Promise<void> {
   const s = settings(process.argv.slice(2));
   ensurePeers();
+  const loadBefore = loadavg()[0] ?? 0;
   const { groups } = await import('./scenarios/index.js');
   const rows: Row[] = [];
   const facts: string[] = [];
   for (const g of groups) {
     process.stderr.write(`bench: ${g.name}\n`);
-    rows.push(...(await g.run(s)));
-    facts.push(...(g.facts ?? []));
+    try {
+      rows.push(...(await g.run(s)));
+      facts.push(...(g.facts ?? []));
+    } catch (err) {
+      // One failing group must not lose the others' rows.
+      process.stderr.write(`bench: ${g.name} failed: ${String(err)}\n`);
+      facts.push(`${g.name}: failed (${String(err).split('\n')[0]})`);
+    }
   }
 
   const ceiling = rows.find((r) => r.role === 'ceiling');
@@ -56,7 +63,9 @@ async function main(): Promise<void> {
     `Written by \`npm run bench${s.scale ? ' -- --scale' : ''}\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} cores, ` +
       `autocannon with ${s.connections} loopback connections for ${s.seconds} s per row (after a 1 s warm-up), each server alone in its own process, ` +
       'the load generator in the bench process on the same machine. Ratios compare rows of this run; better-auth runs on SQLite only, ' +
-      'so PostgreSQL rows are compared with its SQLite figure.',
+      'so PostgreSQL rows are compared with its SQLite figure. ' +
+      `Machine load average (1 min) at the start: ${loadBefore.toFixed(1)}, at the end: ${(loadavg()[0] ?? 0).toFixed(1)}; ` +
+      `with more runnable processes than the ${cpus().length} cores, every figure here is depressed and noisy.`,
     '',
     ...header,
     ...section('main'),

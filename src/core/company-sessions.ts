@@ -39,6 +39,11 @@ export interface CompanySession {
   persona: Persona;
 }
 
+interface Places {
+  admins: AdminCandidate[];
+  member: MemberView | undefined;
+}
+
 export type LoginResult =
   | { kind: 'session'; token: string; session: CompanySession }
   /** Several companies fit and none was named: the client must pick one and log in again. */
@@ -60,15 +65,21 @@ export class CompanyLogins {
   async login(app: ApplicationRow, email: string, password: string, scope: LoginScope, ctx: RequestContext): Promise<LoginResult> {
     const target = scope.companyId === undefined ? undefined : await this.companyForApp(app, scope.companyId);
     // An account with no place here fails like an unknown email (same work, same count, same answer).
+    // One pass (issue 9): the records read for that check are the ones the login then uses.
+    let places: Places | undefined;
     const { account } = await this.auth.password(email, password, ctx, {
       cache: false,
-      eligible: (a) => this.mayLogIn(app, a.id, scope),
+      eligible: async (a) => {
+        places = await this.places(app, a.id, scope.as, target);
+        return places.admins.length > 0 || places.member !== undefined;
+      },
     });
+    places ??= await this.places(app, account.id, scope.as, target);
 
     let persona: Persona | undefined;
     let company: CompanyRow | undefined = target;
     if (scope.as !== 'member') {
-      const candidates = await this.adminCandidates(app, account.id, target);
+      const candidates = places.admins;
       if (candidates.length > 1) return { kind: 'choose', account, candidates };
       const only = candidates[0];
       if (only) {
@@ -77,7 +88,7 @@ export class CompanyLogins {
       }
     }
     if (!persona && scope.as !== 'administrator') {
-      const member = await this.memberCandidate(app, account.id, target);
+      const member = places.member;
       if (member) {
         persona = { kind: 'member', member };
         company = target ?? (await this.companies.byId(member.company_id));
@@ -96,6 +107,13 @@ export class CompanyLogins {
     const as = data.as === 'administrator' || data.as === 'member' ? data.as : 'any';
     const companyId = typeof data.companyId === 'number' ? data.companyId : undefined;
     return this.mayLogIn(app, accountId, { as, companyId });
+  }
+
+  /** The administrator records that could log in (unless only members may), else the member record (unless only administrators may). */
+  private async places(app: ApplicationRow, accountId: number, as: LoginScope['as'], target: CompanyRow | undefined): Promise<Places> {
+    const admins = as !== 'member' ? await this.adminCandidates(app, accountId, target) : [];
+    const member = as !== 'administrator' && admins.length === 0 ? await this.memberCandidate(app, accountId, target) : undefined;
+    return { admins, member };
   }
 
   /** Could this account log in here (in the scope's company, or anywhere in the application's tree)? */
@@ -145,20 +163,20 @@ export class CompanyLogins {
   private async open(app: ApplicationRow, account: AccountRow, company: CompanyRow, persona: Persona, ctx: RequestContext): Promise<LoginResult> {
     const { store, sessions, config } = this.d;
     const kind: SessionKind = persona.kind === 'administrator' ? 'bb-admin' : 'bb-member';
-    const { token, id } = await store.transaction(async (tx) => {
+    const { issued, binding } = await store.transaction(async (tx) => {
       const issued = await sessions.create(tx, account.id, kind, config.sessions.authToken, 16, ctx);
-      await tx.insertCompanySession({
+      const binding: CompanySessionRow = {
         session_id: issued.id,
         application_id: app.id,
         company_id: company.id,
         administrator_id: persona.kind === 'administrator' ? persona.administrator.id : null,
         member_id: persona.kind === 'member' ? persona.member.id : null,
-      });
-      return issued;
+      };
+      await tx.insertCompanySession(binding);
+      return { issued, binding };
     });
-    const live = await this.checkToken(app, token);
-    if (!live || live.session.id !== id) throw new Error('new Auth-Token did not check');
-    return { kind: 'session', token, session: live };
+    // Built from what was just written and read, not read back (issue 9).
+    return { kind: 'session', token: issued.token, session: { session: issued.row, binding, account, company, persona } };
   }
 
   /** The live session of an Auth-Token used with this application; undefined when unknown, dead or another app's. */

@@ -21,6 +21,8 @@ export interface IssuedSession {
   expiresAt: number;
   /** Seconds the session may live at most (a cookie's Max-Age). */
   maxAge: number;
+  /** The row as written. */
+  row: SessionRow;
 }
 
 export interface LiveSession {
@@ -44,7 +46,7 @@ export class Sessions {
     const now = this.clock.now();
     const token = randomToken(Math.max(16, bytes));
     const expiresAt = now + lifetime.max * 1000;
-    const id = await store.insertSession({
+    const values = {
       token_digest: sha256(token),
       account_id: accountId,
       kind,
@@ -55,9 +57,10 @@ export class Sessions {
       revoked_at: null,
       user_agent: device?.userAgent?.slice(0, 512) ?? null,
       client_address: device?.ip.slice(0, 64) ?? null,
-    });
+    };
+    const id = await store.insertSession(values);
     observe.sessionCreated(kind);
-    return { token, id, expiresAt, maxAge: lifetime.max };
+    return { token, id, expiresAt, maxAge: lifetime.max, row: { id, ...values } as SessionRow };
   }
 
   /** The live session a token names, with its open account; undefined when unknown, dead or revoked. */

@@ -87,9 +87,10 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   addRequestLogging(app);
 
   await app.register(cookie);
-  app.addHook('onSend', async (req, reply, payload) => {
+  // A callback hook, not an async one: no promise per request on the hot path (issue 9).
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
-    return payload;
+    done(null, payload);
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'Not found' }));
 
