@@ -18,9 +18,10 @@ export interface SmtpProcess {
   stop(): Promise<void>;
 }
 
-export async function startSmtp(): Promise<SmtpProcess> {
+/** Starts the SMTP server process, on port `listenOn` when given (0: a free one). */
+export async function startSmtp(listenOn = 0): Promise<SmtpProcess> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'smtp-server-process.js');
-  const child: ChildProcess = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [script, String(listenOn)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const mails: ReceivedMail[] = [];
   const waiters: Array<() => void> = [];
   let buffer = '';
