@@ -81,3 +81,12 @@ export function resetCodeIn(mail: ReceivedMail): string {
   if (!m) throw new Error(`no reset code in mail: ${mail.text}`);
   return m[1] as string;
 }
+
+/** Waits for the next mail to `address` that carries a reset code (security notices in between are skipped). */
+export async function nextResetCode(smtp: SmtpProcess, address: string, timeoutMs = 10000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mail = await smtp.waitFor(address, Math.max(1, deadline - Date.now()));
+    if (/reset code is: /.test(mail.text)) return resetCodeIn(mail);
+  }
+}
