@@ -23,7 +23,7 @@ export const OPERATOR_USAGE = `  company create --name NAME [--parent ID]
   app create     --company ID --name NAME [--no-key]   (prints app_id and, once, app_key)
   app revoke     APP_ID
   app list       [--company ID]
-  account disable --email EMAIL   (every session and token dies; logins answer "Account has been disabled")
+  account disable --email EMAIL   (every session, token and reset code dies; logins answer "Account has been disabled")
   account enable  --email EMAIL
   account revoke  --email EMAIL   (every session, Auth-Token, reset code and the API token die; the password stays)
   account list    [--company ID] [--query TEXT] [--limit N]   (by id; --query matches email or name; N defaults to 100)

@@ -71,7 +71,7 @@ export class PasswordResets {
     if (options.audience && !this.audiences.has(options.audience.name)) throw new Error(`unknown reset audience ${options.audience.name}`);
     const data: Record<string, unknown> = { emailKey: key, linkBase: options.linkBase ?? null, audience: options.audience ?? null, ip: ctx.ip, userAgent: ctx.userAgent ?? null };
     await store.transaction((tx) => outbox.enqueueJob(tx, JOB, data));
-    void outbox.flush();
+    outbox.kick();
   }
 
   /** The worker's half of a request: a code and its mail for a usable account of the audience, else nothing. */

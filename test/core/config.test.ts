@@ -130,6 +130,20 @@ describe('loadConfig', () => {
     }
   });
 
+  it('checks enumerations against their list, HOST as HOST, and reads the shutdown and mail retry settings', () => {
+    const named = (name: string) => (err: unknown) => err instanceof ConfigError && err.message.startsWith(name);
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'verbose' }, CWD), named('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'));
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'INFO' }, CWD), named('LOG_LEVEL'));
+    assert.equal(loadConfig({ LOG_LEVEL: 'trace' }, CWD).logLevel, 'trace');
+    for (const host of ['999.1.1.1', '1.2.3', 'bad host', '-x', '[::1]']) assert.throws(() => loadConfig({ HOST: host }, CWD), named('HOST'), host);
+    for (const host of ['0.0.0.0', '::', '::1', 'localhost', 'gatehouse.internal']) assert.equal(loadConfig({ HOST: host }, CWD).host, host);
+    const c = loadConfig({}, CWD);
+    assert.equal(c.shutdownTimeoutSeconds, 10);
+    assert.deepEqual(c.mailRetry, { baseSeconds: 60, maxDelaySeconds: 4 * 3600, windowSeconds: 3 * 86400 });
+    assert.throws(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '0' }, CWD), named('SHUTDOWN_TIMEOUT_SECONDS'));
+    assert.throws(() => loadConfig({ MAIL_RETRY_WINDOW_SECONDS: 'a day' }, CWD), named('MAIL_RETRY_WINDOW_SECONDS'));
+  });
+
   it('reads TRUSTED_PROXIES as addresses, ranges and proxy-addr keywords', () => {
     assert.deepEqual(loadConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.7 ,fd00::/8,loopback' }, CWD).trustedProxies, ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback']);
   });

@@ -10,7 +10,7 @@ import { bb, multipartBody, type App } from '../helpers/bookingbug.js';
 import { basic, request } from '../helpers/http.js';
 import { deployment, killAllServers, startServerProcess, type Deployment, type ServerProcess } from '../helpers/process.js';
 import { GOOD_PASSWORD, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { resetCodeIn, startSmtp, type SmtpProcess } from '../helpers/smtp.js';
+import { nextResetCode, startSmtp, type SmtpProcess } from '../helpers/smtp.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'gatehouse.js');
 
@@ -82,7 +82,7 @@ describe('no secret in a log line (LOG_LEVEL=debug)', () => {
 
     // A password reset by mailed code, through the page URL and the API.
     assert.equal((await request(url, '/api/password_reset', { method: 'POST', json: { email } })).status, 200);
-    keep('reset code', resetCodeIn(await smtp.waitFor(email)));
+    keep('reset code', await nextResetCode(smtp, email));
     await request(url, `/reset-password/${secrets.get('reset code')}`);
     const newPassword = 'harbor-violet-93-engine';
     keep('new password', newPassword);

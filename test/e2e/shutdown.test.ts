@@ -10,6 +10,7 @@ import { deployment, killAllServers, startServerProcess, type Deployment } from 
 import { BACKEND, GOOD_PASSWORD, uniqueEmail } from '../helpers/server.js';
 
 const EXIT_WITHIN_MS = 5000;
+const DRAIN_DEADLINE_S = 120;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +76,7 @@ describe(`graceful shutdown on SIGTERM (${BACKEND})`, () => {
     // One hashing thread: password logins queue up behind each other, so many stay in flight for a while.
     // The drain is what is tested here, not the deadline (shutdown-deadline.test.ts): a slow machine may take
     // longer than the default 10 s to finish the queued hashing.
-    d = deployment({ HASH_CONCURRENCY: '1', HASH_QUEUE: '200', SHUTDOWN_TIMEOUT_SECONDS: '120' });
+    d = deployment({ HASH_CONCURRENCY: '1', HASH_QUEUE: '200', SHUTDOWN_TIMEOUT_SECONDS: String(DRAIN_DEADLINE_S) });
   });
   after(async () => {
     await killAllServers();
@@ -149,7 +150,9 @@ describe(`graceful shutdown on SIGTERM (${BACKEND})`, () => {
       // The drain takes as long as the queued hashing; the exit must follow the last answer closely.
       const lastAnswer = Math.max(...results.map((r) => r.at));
       assert.ok(exitedAfter - lastAnswer < 2000, `exited ${exitedAfter - lastAnswer} ms after the last in-flight answer`);
-      assert.ok(exitedAfter < 2 * EXIT_WITHIN_MS, `exited ${exitedAfter} ms after SIGTERM`);
+      // The drain itself lasts as long as 16 queued Argon2 hashes on one thread (over 10 s on a loaded 2-core
+      // machine); it is bounded by SHUTDOWN_TIMEOUT_SECONDS (shutdown-deadline.test.ts tests the deadline).
+      assert.ok(exitedAfter < DRAIN_DEADLINE_S * 1000, `exited ${exitedAfter} ms after SIGTERM`);
     } finally {
       agent.destroy();
     }

@@ -18,7 +18,8 @@ const server = new SMTPServer({
   },
 });
 
-server.listen(0, '127.0.0.1', () => {
+// An optional port as the first argument (a test that brings the SMTP server back on the same address).
+server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   process.stdout.write(`LISTENING ${port}\n`);

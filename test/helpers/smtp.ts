@@ -18,9 +18,10 @@ export interface SmtpProcess {
   stop(): Promise<void>;
 }
 
-export async function startSmtp(): Promise<SmtpProcess> {
+/** Starts the SMTP server process, on port `listenOn` when given (0: a free one). */
+export async function startSmtp(listenOn = 0): Promise<SmtpProcess> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'smtp-server-process.js');
-  const child: ChildProcess = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [script, String(listenOn)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const mails: ReceivedMail[] = [];
   const waiters: Array<() => void> = [];
   let buffer = '';
@@ -79,4 +80,13 @@ export function resetCodeIn(mail: ReceivedMail): string {
   const m = /reset code is: ([A-Z0-9]+)/.exec(mail.text);
   if (!m) throw new Error(`no reset code in mail: ${mail.text}`);
   return m[1] as string;
+}
+
+/** Waits for the next mail to `address` that carries a reset code (security notices in between are skipped). */
+export async function nextResetCode(smtp: SmtpProcess, address: string, timeoutMs = 10000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mail = await smtp.waitFor(address, Math.max(1, deadline - Date.now()));
+    if (/reset code is: /.test(mail.text)) return resetCodeIn(mail);
+  }
 }

@@ -38,7 +38,15 @@ export async function togglDialect(app: FastifyInstance, core: Core): Promise<vo
       { prefix },
     );
   }
+  // Requests no route matched (an unknown path or method, whose body may still fail to parse) are answered
+  // in the format of the generation whose prefix they fall under.
   for (const [generation, prefix] of generations) {
-    await app.register(async (scope) => scope.setNotFoundHandler((req, reply) => sendTogglError(ERRORS.notFound(), req, reply, generation)), { prefix });
+    await app.register(
+      async (scope) => {
+        scope.setErrorHandler((err, req, reply) => sendTogglError(err, req, reply, generation));
+        scope.setNotFoundHandler((req, reply) => sendTogglError(ERRORS.notFound(), req, reply, generation));
+      },
+      { prefix },
+    );
   }
 }
