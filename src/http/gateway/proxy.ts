@@ -4,7 +4,7 @@
 // (the scope's only body parser hands Fastify's raw stream on), hop-by-hop headers are dropped,
 // X-Forwarded-For/-Proto/-Host are set, and the upstream's answer is passed on as it came.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Core } from '../../core/index.js';
 import type { AssertionSigner } from '../../gateway/identity.js';
 import type { Rule } from '../../gateway/rules.js';
@@ -99,6 +99,10 @@ export async function gatewayProxy(scope: FastifyInstance, core: Core, signer: A
       // An upstream's answer, even a 503, is passed on as it came: no retries.
       retryDelay: () => null,
     });
-  scope.all('/', handler);
-  scope.all('/*', handler);
+  // Every method of every path, but Gatehouse's own routes win: a method already routed on `/` (the account
+  // pages' GET /) is left to its route.
+  for (const url of ['/', '/*']) {
+    const free = scope.supportedMethods.filter((method) => !scope.hasRoute({ method: method as HTTPMethods, url }));
+    if (free.length > 0) scope.route({ method: free as HTTPMethods[], url, handler });
+  }
 }
