@@ -173,6 +173,7 @@ export async function registerOpenApi(app: FastifyInstance, core: Core): Promise
         { name: 'Toggl v8', description: 'Toggl Track API v8 (/api/v8)' },
         { name: 'BookingBug v1', description: 'BookingBug / JRNI REST API v1 (/api/v1): App-Id, App-Key, Auth-Token' },
         { name: 'Public pages', description: 'Health, keys and the password reset page' },
+        { name: 'Gateway', description: 'Forward-auth for the proxies in front of the protected API (docs/gateway.md)' },
       ],
       components: {
         securitySchemes: SECURITY_SCHEMES,

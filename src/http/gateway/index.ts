@@ -6,7 +6,7 @@
 //     `Gatehouse-Refusal`, a sealed copy of the real answer that nginx hands to `/gateway/refusal` to replay.
 //   - with GATEWAY_UPSTREAM, the built-in reverse proxy: a catch-all route, so Gatehouse's own routes (more
 //     specific, matched first by the router) keep answering; everything else is decided and forwarded.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import type { Core } from '../../core/index.js';
 import { safeEqual } from '../../core/crypto.js';
@@ -14,6 +14,7 @@ import { AssertionSigner, HEADER } from '../../gateway/identity.js';
 import { requestPath } from '../context.js';
 import { decide, logDecision, sendRefusal, type Target } from './decide.js';
 import { gatewayProxy } from './proxy.js';
+import { undocumented } from './undocumented.js';
 import { FORWARDED_HEADERS, forwardedCredentials, identityWithAssertion } from './forward.js';
 
 export const CHECK_PATH = '/gateway/check';
@@ -118,17 +119,33 @@ async function check(scope: FastifyInstance, core: Core, signer: AssertionSigner
     for (const name of CHECK_HEADERS) reply.header(name, answer[name] ?? '');
     return reply.code(200).header('Content-Length', '0').send();
   };
-  scope.all(CHECK_PATH, handler);
-  scope.all(`${CHECK_PATH}/*`, handler);
+  // Documented once, as GET (what nginx and Caddy send); every other method answers the same (Envoy forwards
+  // the original one), and /gateway/check/<path> is Envoy's form: those stay out of the OpenAPI document.
+  scope.get(
+    CHECK_PATH,
+    {
+      schema: {
+        summary: 'Forward-auth check of a request an existing proxy is about to forward (docs/gateway.md)',
+        description:
+          'Reads the original method and URI from X-Original-Method/X-Original-URI (nginx auth_request) or X-Forwarded-Method/X-Forwarded-Uri/X-Forwarded-Host (Caddy forward_auth, Traefik ForwardAuth), applies the gateway rules and answers 200 with the Gatehouse-* identity headers and Gatehouse-Assertion, or the refusal of the dialect the URI belongs to. Any method is accepted.',
+        tags: ['Gateway'],
+      },
+    },
+    handler,
+  );
+  const otherMethods = scope.supportedMethods.filter((m) => m !== 'GET' && m !== 'HEAD') as HTTPMethods[];
+  scope.route({ method: otherMethods, url: CHECK_PATH, ...undocumented('the forward-auth check under other methods: the same answer as GET /gateway/check'), handler });
+  scope.route({ method: scope.supportedMethods as HTTPMethods[], url: `${CHECK_PATH}/*`, ...undocumented("Envoy's form of GET /gateway/check (the original path after the prefix)"), handler });
 
   // Replays a refusal sealed by the check (nginx's error_page location asks for it).
-  scope.all(REFUSAL_PATH, async (req, reply) => {
+  scope.route({ method: scope.supportedMethods as HTTPMethods[], url: REFUSAL_PATH, ...undocumented("nginx's internal replay of a sealed refusal (docs/nginx/gatehouse.conf)"), handler: async (req, reply) => {
     const answer = unseal(core, first(req, REFUSAL_HEADER));
     if (!answer || !Number.isInteger(answer.s) || answer.s < 300 || answer.s > 599) return reply.code(400).send({ error: 'Invalid Gatehouse-Refusal' });
     reply.code(answer.s).headers(answer.h);
     return reply.send(answer.b);
-  });
+  } });
 }
+
 
 /** Registers the gateway: the forward-auth endpoints always, the built-in proxy when GATEWAY_UPSTREAM is set. */
 export async function gateway(app: FastifyInstance, core: Core): Promise<void> {

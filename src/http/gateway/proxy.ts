@@ -12,6 +12,7 @@ import { BookingBugError } from '../bookingbug/errors.js';
 import { requestPath } from '../context.js';
 import { TogglError } from '../toggl/errors.js';
 import { decide, logDecision, PlainError, sendRefusal, type Dialect } from './decide.js';
+import { undocumented } from './undocumented.js';
 import { CREDENTIAL_HEADERS, cookiesWithoutGatehouse, dropGatehouseHeaders, identityWithAssertion } from './forward.js';
 
 declare module 'fastify' {
@@ -103,6 +104,6 @@ export async function gatewayProxy(scope: FastifyInstance, core: Core, signer: A
   // pages' GET /) is left to its route.
   for (const url of ['/', '/*']) {
     const free = scope.supportedMethods.filter((method) => !scope.hasRoute({ method: method as HTTPMethods, url }));
-    if (free.length > 0) scope.route({ method: free as HTTPMethods[], url, handler });
+    if (free.length > 0) scope.route({ method: free as HTTPMethods[], url, ...undocumented('the built-in proxy: every path the gateway rules let through, answered by the upstream'), handler });
   }
 }
