@@ -36,6 +36,11 @@ export function describeStartFailure(err: unknown, config: Config): string {
 
   // Listening: the port and the host.
   if (syscall === 'listen' || syscall === 'bind') {
+    // The management listener (metrics, health) binds its own port after the API's.
+    const port = (e as { port?: unknown }).port;
+    if (code === 'EADDRINUSE' && port === config.management.port && port !== config.port) {
+      return `MANAGEMENT_PORT ${config.management.port} on MANAGEMENT_HOST ${config.management.host} is already in use (EADDRINUSE): stop the other process or set another MANAGEMENT_PORT (0 picks a free one)`;
+    }
     if (code === 'EADDRINUSE') return `PORT ${config.port} on HOST ${config.host} is already in use (EADDRINUSE): stop the other process or set another PORT`;
     if (code === 'EADDRNOTAVAIL') return `HOST ${config.host} is not an address of this machine (EADDRNOTAVAIL): set HOST to one of its addresses, or 0.0.0.0`;
     if (code === 'EACCES') return `PORT ${config.port}: permission denied (EACCES): ports below 1024 need privileges; set PORT to 1024 or above`;

@@ -33,6 +33,7 @@ async function startStuck(d: Deployment, env: Record<string, string>): Promise<S
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',
+      MANAGEMENT_PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: d.dataDir,
       DATABASE_URL: d.databaseUrl,

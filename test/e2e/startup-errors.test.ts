@@ -21,7 +21,7 @@ interface Run {
 function start(dataDir: string, env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', MANAGEMENT_PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -82,6 +82,10 @@ describe('start-up failures are one line naming the cause and the setting', () =
 
   it('a port in use', async () => {
     assertOneLine(await start(dataDir, { PORT: String(busyPort) }), new RegExp(`PORT ${busyPort} on HOST 127\\.0\\.0\\.1 is already in use`));
+  });
+
+  it('a management port in use', async () => {
+    assertOneLine(await start(dataDir, { MANAGEMENT_PORT: String(busyPort) }), new RegExp(`MANAGEMENT_PORT ${busyPort} on MANAGEMENT_HOST 127\\.0\\.0\\.1 is already in use`));
   });
 
   it('an unwritable data directory', async () => {
