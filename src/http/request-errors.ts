@@ -23,6 +23,18 @@ export type RequestErrorCode =
   /** Not a request error: a bug, answered 500 and logged. */
   | 'internal';
 
+/** The HTTP status of each code; both dialects answer these statuses, each in its own format. */
+export const REQUEST_ERROR_STATUS: Readonly<Record<RequestErrorCode, number>> = {
+  bad_json: 400,
+  bad_form: 400,
+  form_too_large: 413,
+  too_large: 413,
+  unsupported_type: 415,
+  invalid: 400,
+  bad_request: 400,
+  internal: 500,
+};
+
 export const REQUEST_ERROR_CODES: readonly RequestErrorCode[] = ['bad_json', 'bad_form', 'form_too_large', 'too_large', 'unsupported_type', 'invalid', 'bad_request', 'internal'];
 
 export interface SchemaProblem {

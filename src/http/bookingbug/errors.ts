@@ -2,7 +2,7 @@
 // error (ours, the core's, Fastify's) as BookingBug does: a status and `{"error": "<message>"}`.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CoreError, type CoreErrorCode } from '../../core/errors.js';
-import { classifyRequestError, type RequestError, type RequestErrorCode, type SchemaProblem } from '../request-errors.js';
+import { classifyRequestError, REQUEST_ERROR_STATUS, type RequestError, type SchemaProblem } from '../request-errors.js';
 import { WireError } from '../wire-error.js';
 
 export class BookingBugError extends WireError {}
@@ -50,17 +50,6 @@ function fromCore(err: CoreError): BookingBugError {
   return byCode[err.code]();
 }
 
-const STATUS: Record<RequestErrorCode, number> = {
-  bad_json: 400,
-  bad_form: 400,
-  form_too_large: 413,
-  too_large: 413,
-  unsupported_type: 415,
-  invalid: 400,
-  bad_request: 400,
-  internal: 500,
-};
-
 /** The message for a schema violation: which field is missing or has the wrong type or size. */
 function validationMessage(p: SchemaProblem | undefined): string {
   if (!p) return ERRORS.badBody().message;
@@ -74,16 +63,16 @@ function validationMessage(p: SchemaProblem | undefined): string {
 function fromRequestError(err: RequestError): BookingBugError {
   switch (err.code) {
     case 'bad_json':
-      return new BookingBugError(STATUS.bad_json, err.detail ?? ERRORS.badJson().message);
+      return new BookingBugError(REQUEST_ERROR_STATUS.bad_json, err.detail ?? ERRORS.badJson().message);
     case 'bad_form':
     case 'form_too_large':
-      return new BookingBugError(STATUS[err.code], err.detail ?? ERRORS.badBody().message);
+      return new BookingBugError(REQUEST_ERROR_STATUS[err.code], err.detail ?? ERRORS.badBody().message);
     case 'too_large':
       return ERRORS.tooLarge();
     case 'unsupported_type':
       return ERRORS.unsupportedType();
     case 'invalid':
-      return new BookingBugError(STATUS.invalid, validationMessage(err.problem));
+      return new BookingBugError(REQUEST_ERROR_STATUS.invalid, validationMessage(err.problem));
     case 'bad_request':
       return new BookingBugError(err.status, err.detail ?? 'Bad request');
     case 'internal':

@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CoreError, type CoreErrorCode } from '../../core/errors.js';
 import { MESSAGES } from '../../core/validate.js';
-import { classifyRequestError, type RequestError, type RequestErrorCode, type SchemaProblem } from '../request-errors.js';
+import { classifyRequestError, REQUEST_ERROR_STATUS, type RequestError, type SchemaProblem } from '../request-errors.js';
 import { WireError } from '../wire-error.js';
 
 export type Generation = 'v9' | 'v8' | 'accounts';
@@ -43,17 +43,6 @@ export function generationOfRequest(req: FastifyRequest): Generation {
   return req.routeOptions.config?.togglGeneration ?? 'accounts';
 }
 
-const STATUS: Record<RequestErrorCode, number> = {
-  bad_json: 400,
-  bad_form: 400,
-  form_too_large: 413,
-  too_large: 413,
-  unsupported_type: 415,
-  invalid: 400,
-  bad_request: 400,
-  internal: 500,
-};
-
 /** The message for a schema violation: the upstream per-field wording where one exists. */
 function validationMessage(p: SchemaProblem | undefined): string {
   if (!p) return MESSAGES.json;
@@ -67,16 +56,16 @@ function validationMessage(p: SchemaProblem | undefined): string {
 function fromRequestError(err: RequestError): TogglError {
   switch (err.code) {
     case 'bad_json':
-      return new TogglError(STATUS.bad_json, err.detail === undefined ? MESSAGES.json : `${MESSAGES.json}: ${err.detail}`);
+      return new TogglError(REQUEST_ERROR_STATUS.bad_json, err.detail === undefined ? MESSAGES.json : `${MESSAGES.json}: ${err.detail}`);
     case 'bad_form':
     case 'form_too_large':
-      return new TogglError(STATUS[err.code], err.detail ?? MESSAGES.json);
+      return new TogglError(REQUEST_ERROR_STATUS[err.code], err.detail ?? MESSAGES.json);
     case 'too_large':
       return ERRORS.tooLarge();
     case 'unsupported_type':
       return ERRORS.unsupportedType();
     case 'invalid':
-      return new TogglError(STATUS.invalid, validationMessage(err.problem));
+      return new TogglError(REQUEST_ERROR_STATUS.invalid, validationMessage(err.problem));
     case 'bad_request':
       return new TogglError(err.status, err.detail ?? 'Bad request');
     case 'internal':
