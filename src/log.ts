@@ -19,7 +19,12 @@ export class NonBlockingOutput {
   constructor(
     private readonly fd = 1,
     private readonly maxBytes = 4 * 1024 * 1024,
-  ) {}
+  ) {
+    // Node's own stdout stream, made on first use, opens the descriptor in non-blocking mode (libuv). Without
+    // that, a write to a full pipe would block a thread-pool thread for ever, and the process's exit waits for
+    // its thread pool: the very hang this class exists to prevent. Nothing is written through that stream.
+    if (fd === 1) void process.stdout.fd;
+  }
 
   /** What pino calls for every line; never blocks. */
   write(chunk: string): boolean {
