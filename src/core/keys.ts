@@ -44,6 +44,11 @@ export class Keyring {
     this.keys = secrets.map(deriveKey);
   }
 
+  /** The ids of the keys this ring holds (a sealed value starts with its key's id and a dot). */
+  get keyIds(): string[] {
+    return this.keys.map((k) => k.id);
+  }
+
   private get current(): DerivedKey {
     return this.keys[0] as DerivedKey;
   }

@@ -127,7 +127,7 @@ export class Outbox {
     for (;;) {
       if (this.stopped) return;
       const now = this.clock.now();
-      const batch = await this.store.claimMail(now, 20, LEASE_MS).catch(() => []);
+      const batch = await this.store.claimMail(now, 20, LEASE_MS, this.keyring.keyIds.map((id) => `${id}.`)).catch(() => []);
       if (batch.length === 0) return;
       for (const item of batch) {
         let plain: string;

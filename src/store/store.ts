@@ -557,11 +557,17 @@ export class Store {
   }
 
   /** Claims up to `limit` due live mails for this process for `leaseMs`; another process skips them meanwhile. */
-  async claimMail(now: number, limit: number, leaseMs: number): Promise<Array<{ id: number; payload_enc: string; attempts: number; retry_since: number }>> {
+  /**
+   * Leases due outbox rows. `sealedPrefixes` (each key id with its dot) limits the claim to rows sealed under
+   * keys this instance holds, so an instance with other secrets never takes (and delays) another's mail.
+   */
+  async claimMail(now: number, limit: number, leaseMs: number, sealedPrefixes: readonly string[]): Promise<Array<{ id: number; payload_enc: string; attempts: number; retry_since: number }>> {
+    const width = sealedPrefixes[0]?.length ?? 0;
     const due = await this.db
       .selectFrom('mail_outbox')
       .select(['id', 'payload_enc', 'attempts', 'created_at', 'retry_since'])
       .where('dead_at', 'is', null)
+      .where((eb) => eb(eb.fn<string>('substr', ['payload_enc', sql.lit(1), sql.lit(width)]), 'in', [...sealedPrefixes]))
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
       .orderBy('id')
