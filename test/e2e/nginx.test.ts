@@ -44,6 +44,8 @@ describe(`three instances behind nginx (${BACKEND})`, { skip: BACKEND !== 'postg
   let nginx: ChildProcess | undefined;
   let nginxOut = '';
   let agent: https.Agent;
+  /** Without keep-alive: a request sent again never reuses a pooled connection. */
+  let freshAgent: https.Agent;
   let proxyPort: number;
   let redirectPort = 0;
   const ports: number[] = [];
@@ -84,19 +86,23 @@ describe(`three instances behind nginx (${BACKEND})`, { skip: BACKEND !== 'postg
    * One HTTPS request through nginx. Like browsers and most HTTP clients, a request that failed on a reused
    * keep-alive connection the other end had just closed (nginx's old workers close idle connections on a
    * reload) is sent again once: it never reached a server (Node's documented `reusedSocket` pattern).
+   * A GET is also sent again after a hang-up on a fresh connection: an old nginx worker that accepted the
+   * connection just before a reload closes it unread (seen once in a CI run). Only connection-level errors
+   * are retried, and only once; every HTTP answer counts as it is.
    */
   async function call(method: string, p: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
     const first = await callOnce(method, p, headers, body);
-    if (first.status === 0 && first.reused && /socket hang up|ECONNRESET/.test(first.text)) {
+    if (first.status === 0 && (first.reused || method === 'GET') && /socket hang up|ECONNRESET/.test(first.text)) {
       retriedOnStaleConnection++;
-      return callOnce(method, p, headers, body);
+      // On a new connection: the pool's other idle connections may belong to the same old worker.
+      return callOnce(method, p, headers, body, freshAgent);
     }
     return first;
   }
 
-  function callOnce(method: string, p: string, headers: Record<string, string> = {}, body?: string): Promise<Answer & { reused: boolean }> {
+  function callOnce(method: string, p: string, headers: Record<string, string> = {}, body?: string, via: https.Agent = agent): Promise<Answer & { reused: boolean }> {
     return new Promise((resolve) => {
-      const req = https.request({ host: '127.0.0.1', port: proxyPort, method, path: p, agent, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
+      const req = https.request({ host: '127.0.0.1', port: proxyPort, method, path: p, agent: via, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
@@ -124,6 +130,7 @@ describe(`three instances behind nginx (${BACKEND})`, { skip: BACKEND !== 'postg
     redirectPort = await freePort();
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
     agent = new https.Agent({ ca: readFileSync(path.join(dir, 'cert.pem')), keepAlive: true, maxSockets: 8 });
+    freshAgent = new https.Agent({ ca: readFileSync(path.join(dir, 'cert.pem')), keepAlive: false });
     d = deployment({
       TRUSTED_PROXIES: 'loopback',
       PUBLIC_URL: `https://127.0.0.1:${proxyPort}`,
@@ -166,6 +173,7 @@ http {
 
   after(async () => {
     agent?.destroy();
+    freshAgent?.destroy();
     if (nginx && nginx.exitCode === null) {
       nginx.kill('SIGQUIT');
       await new Promise((r) => nginx?.once('exit', r));
@@ -263,7 +271,7 @@ http {
     }
     stop = true;
     await Promise.all(load);
-    console.log(`nginx: rolling restart of 3 instances under load: ${sent} requests, ${failures.length} failed (${retriedOnStaleConnection} sent again after nginx closed an idle keep-alive connection on reload)`);
+    console.log(`nginx: rolling restart of 3 instances under load: ${sent} requests, ${failures.length} failed (${retriedOnStaleConnection} sent again after nginx closed the connection unanswered on a reload)`);
     assert.ok(sent > 100, `steady load ran (${sent} requests)`);
     assert.deepEqual(failures, [], `no failed request; nginx said:\n${nginxOut}`);
   });
