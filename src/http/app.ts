@@ -22,6 +22,11 @@ export interface AppOptions {
   logLevel?: string;
   /** Request metrics are counted here when given (the server's registry). */
   metrics?: ServerMetrics;
+  /**
+   * Called with the new instance before any plugin or route is added, so that its hooks see every route:
+   * for embedders (the test suite checks every answer against the OpenAPI document this way).
+   */
+  instrument?: (app: FastifyInstance) => void;
 }
 
 type Validate = ((data: unknown) => unknown) & { errors?: unknown };
@@ -53,6 +58,43 @@ function lazyValidators(): ValidatorFactory {
   return factory as unknown as ValidatorFactory;
 }
 
+type Serialize = (data: unknown) => string;
+type BuildSerializer = (externalSchemas: unknown, options: unknown) => (route: { schema: unknown }) => Serialize;
+type SerializerFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer']>;
+
+/**
+ * A copy of a response schema without `required`. fast-json-stringify writes required properties before the
+ * others and throws on a missing one; without `required` it keeps the declared order (the wire order of the
+ * dialects) and leaves out an absent optional field, as JSON.stringify does. The OpenAPI document keeps it.
+ */
+function withoutRequired(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutRequired);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    // `required` as a keyword is a list; an object under that name is a property called "required".
+    if (key !== 'required' || !Array.isArray(value)) out[key] = withoutRequired(value);
+  }
+  return out;
+}
+
+/**
+ * Fastify's own serializer compiler (fast-json-stringify) for the routes' response schemas, compiled on a
+ * route's first answer rather than at start (issue 9), on the schema without `required` (above).
+ */
+function lazySerializers(): SerializerFactory {
+  const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+  const selector = (fromFastify('@fastify/fast-json-stringify-compiler') as () => BuildSerializer)();
+  const factory: BuildSerializer = (externalSchemas, options) => {
+    const build = selector(externalSchemas, options);
+    return (route) => {
+      let compiled: Serialize | undefined;
+      return (data) => (compiled ??= build({ ...route, schema: withoutRequired(route.schema) }))(data);
+    };
+  };
+  return factory as unknown as SerializerFactory;
+}
+
 export async function buildApp(core: Core, options: AppOptions = {}): Promise<FastifyInstance> {
   const metrics = options.metrics;
   const app = Fastify({
@@ -77,7 +119,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
       return (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message });
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    schemaController: { compilersFactory: { buildValidator: lazyValidators() } },
+    schemaController: { compilersFactory: { buildValidator: lazyValidators(), buildSerializer: lazySerializers() } },
     // One JSON line per request (src/observe/logging.ts); headers and bodies are never logged, URLs only
     // with codes masked. Request ids come from a well-formed X-Request-Id or are generated. Written without
     // ever blocking (src/log.ts): a full stdout pipe must not stall requests or a stop.
@@ -85,6 +127,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
     ...requestLogOptions((req, reply, route, seconds) => metrics?.request(route, req.method, reply.statusCode, seconds, recordOf(req))),
   });
   addRequestLogging(app);
+  options.instrument?.(app);
 
   await app.register(cookie);
   // A callback hook, not an async one: no promise per request on the hot path (issue 9).

@@ -8,6 +8,9 @@ import swagger, { type SwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import type { Core } from '../core/index.js';
+import { BookingBugError } from './bookingbug/responses.js';
+import { PAGE_TAG } from './pages/schemas.js';
+import { TogglError, TogglV8Error } from './toggl/responses.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -20,15 +23,6 @@ declare module 'fastify' {
   }
 }
 
-const TOGGL_ERROR = { type: 'string' as const, description: 'Toggl error: a JSON string (v9, accounts); v8 answers 403 with an empty body', examples: ['Incorrect username and/or password'] };
-const BB_ERROR = {
-  type: 'object' as const,
-  required: ['error'],
-  properties: { error: { type: 'string' as const } },
-  description: 'BookingBug error',
-  examples: [{ error: 'Invalid email or password' }],
-};
-
 const SECURITY_SCHEMES = {
   basicPassword: { type: 'http', scheme: 'basic', description: 'Basic base64(email:password)' },
   basicApiToken: { type: 'http', scheme: 'basic', description: 'Basic base64(<api_token>:api_token): the user name is the API token, the password the word `api_token`' },
@@ -40,6 +34,7 @@ const SECURITY_SCHEMES = {
 } as const;
 
 type Security = Array<Record<string, string[]>>;
+type Responses = Record<string, unknown>;
 
 function togglSecurity(auth: string | undefined): Security | undefined {
   const basic: Security = [{ basicPassword: [] }, { basicApiToken: [] }];
@@ -50,79 +45,146 @@ function togglSecurity(auth: string | undefined): Security | undefined {
   return undefined;
 }
 
-function dialectOf(url: string): 'toggl' | 'bookingbug' | 'public' {
+type Dialect = 'v9' | 'v8' | 'accounts' | 'bookingbug' | 'gateway' | 'pages' | 'public';
+
+function dialectOf(url: string, tags: readonly string[] | undefined): Dialect {
   if (url === '/api/v1' || url.startsWith('/api/v1/')) return 'bookingbug';
-  if (url.startsWith('/api/')) return 'toggl';
-  return 'public';
+  if (url.startsWith('/api/v9/')) return 'v9';
+  if (url.startsWith('/api/v8/')) return 'v8';
+  if (url.startsWith('/api/')) return 'accounts';
+  if (url.startsWith('/gateway/')) return 'gateway';
+  return tags?.includes(PAGE_TAG) ? 'pages' : 'public';
 }
 
-function tagOf(url: string): string {
-  if (url.startsWith('/api/v9/')) return 'Toggl v9';
-  if (url.startsWith('/api/v8/')) return 'Toggl v8';
-  if (url.startsWith('/api/v1/')) return 'BookingBug v1';
-  if (url.startsWith('/api/')) return 'Toggl accounts';
-  return 'Public pages';
-}
-
-/** What a route's schema does not say about its success answer (status, media type, shape). */
-const SUCCESS: Record<string, { status: string; type: string; schema: unknown; description: string }> = {
-  'POST /api/signup': { status: '201', type: 'application/json', schema: { type: 'object' }, description: 'Signed up: the user, with the accounts session cookie set' },
-  'GET /reset-password/{code}': { status: '200', type: 'text/html', schema: { type: 'string' }, description: 'The page to choose a new password' },
-  'POST /reset-password/{code}': { status: '200', type: 'text/html', schema: { type: 'string' }, description: 'Password changed (HTML); 400 with an HTML page when the code or password is refused' },
-  'GET /images/profile.png': { status: '200', type: 'image/png', schema: { type: 'string', contentMediaType: 'image/png' }, description: 'The default profile image' },
-  'GET /health': { status: '200', type: 'application/json', schema: { type: 'object', properties: { status: { type: 'string' } }, examples: [{ status: 'ok' }] }, description: 'The server answers' },
-  'GET /.well-known/jwks.json': {
-    status: '200',
-    type: 'application/json',
-    schema: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: { type: 'object' } } } },
-    description: 'The public keys (Ed25519) that verify accounts session cookies',
-  },
+const TAG: Record<Dialect, string> = {
+  v9: 'Toggl v9',
+  v8: 'Toggl v8',
+  accounts: 'Toggl accounts',
+  bookingbug: 'BookingBug v1',
+  gateway: 'Gateway',
+  pages: PAGE_TAG,
+  public: 'Public pages',
 };
+
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+const HTML = { 'text/html': { schema: { type: 'string', description: 'An HTML page' } } };
+const NO_BODY = { type: 'string', maxLength: 0 };
+type Headers = Record<string, { type: 'string'; description: string }>;
+/** A response without a body (@fastify/swagger writes no content for `type: 'null'`). */
+const noBody = (description: string, headers?: Headers) => ({ type: 'null', description, ...(headers ? { headers } : {}) });
+const RETRY_AFTER: Headers = { 'Retry-After': { type: 'string', description: 'Seconds to wait before trying again' } };
+/** The `{error}` body outside the dialects (the gateway's own refusals, unknown assets). */
+const PLAIN_ERROR = { type: 'object', required: ['error'], properties: { error: { type: 'string' } }, examples: [{ error: 'Not found' }] };
+
+/** A route's own success schemas (TypeBox, serialized by Fastify) as OpenAPI responses with a description. */
+function declared(schema: Record<string, unknown>, summary: string): Responses {
+  const out: Responses = {};
+  for (const [status, body] of Object.entries((schema.response as Responses | undefined) ?? {})) {
+    const b = body as { content?: unknown; description?: string };
+    out[status] = b.content ? b : { description: status.startsWith('2') ? summary : (b.description ?? 'See the schema'), content: json(body) };
+  }
+  return out;
+}
+
+/** Adds an error body to a status a route already documents (a login's 400 is an error or a company list). */
+function withError(responses: Responses, status: string, description: string, error: unknown): void {
+  const existing = responses[status] as { content?: Record<string, { schema: unknown }> } | undefined;
+  const mine = existing?.content?.['application/json']?.schema;
+  const headers = status === '429' || status === '503' ? { headers: RETRY_AFTER } : {};
+  responses[status] = mine
+    ? { ...existing, ...headers, description: `${description}; or ${String((mine as { description?: string }).description ?? 'the documented answer')}`, content: json({ anyOf: [mine, error] }) }
+    : { description, ...headers, content: json(error) };
+}
+
+function togglErrors(responses: Responses, generation: 'v9' | 'v8' | 'accounts', authenticated: boolean): void {
+  // The dialect's error body with an example that fits the status.
+  const err = (status: string, description: string, example: string) =>
+    withError(responses, status, description, generation === 'v8' ? { ...TogglV8Error, examples: [[example]] } : { ...TogglError, examples: [example] });
+  err('400', 'Invalid input: a malformed body or a refused value', 'Invalid email');
+  if (authenticated && generation === 'v9') responses['401'] ??= noBody('No credentials (with `X-Authorization-Missing: true`)');
+  if (generation === 'v8') responses['403'] ??= noBody('No, wrong or dead credentials, a disabled account, or a cross-site cookie request (v8: always an empty body)');
+  else err('403', `${generation === 'accounts' ? 'No, wrong' : 'Wrong'} or dead credentials, a disabled account, or a cross-site cookie request`, 'Incorrect username and/or password');
+  err('404', 'Not found', 'Not found');
+  err('413', 'Body too large', 'Request body is too large');
+  err('415', 'Unsupported content type', 'Unsupported content type, send application/json');
+  err('429', 'Too many attempts or requests (`Retry-After`)', 'Too many failed login attempts, try again later');
+  err('503', 'Password hashing queue full (`Retry-After`)', 'Too many password checks in progress, try again shortly');
+}
+
+function bookingBugErrors(responses: Responses): void {
+  for (const [status, description] of [
+    ['400', 'Missing or invalid field'],
+    ['401', 'Invalid App-Id or App-Key, wrong email or password, or no valid Auth-Token'],
+    ['403', 'A company outside the application or token tree, or a disabled account'],
+    ['404', 'Company, administrator or member not found'],
+    ['413', 'Body or a field too large'],
+    ['415', 'Unsupported content type'],
+    ['429', 'Too many attempts (`Retry-After`)'],
+    ['503', 'Password hashing queue full (`Retry-After`)'],
+  ] as const) {
+    withError(responses, status, description, BookingBugError);
+  }
+}
+
+/** The account pages answer with pages: a form, a redirect after success, the form again with its errors. */
+function pageResponses(responses: Responses, method: string, url: string): void {
+  if (url === '/assets/{file}' || url === '/assets/:file') {
+    responses['200'] ??= {
+      description: 'The asset',
+      content: { 'text/css': { schema: { type: 'string' } }, 'text/javascript': { schema: { type: 'string' } }, 'image/*': { schema: { type: 'string' } } },
+    };
+    responses['404'] ??= { description: 'No such asset', content: json(PLAIN_ERROR) };
+    return;
+  }
+  if (url !== '/') responses['200'] ??= { description: method === 'GET' ? 'The page' : 'The page again, with a message', content: HTML };
+  responses['303'] ??= noBody('Done (or not signed in, or already signed in): go to `Location`', { Location: { type: 'string', description: 'The next page' } });
+  const html = (status: string, description: string) => (responses[status] ??= { description, content: HTML });
+  if (method !== 'GET' || url.startsWith('/reset-password')) html('400', 'The form again, with what to correct');
+  if (method !== 'GET') {
+    html('403', 'Anti-forgery token missing or wrong, a cross-origin post, or a disabled account');
+    html('413', 'Form too large');
+    html('415', 'Not a form');
+    responses['429'] ??= { description: 'Too many attempts (`Retry-After`)', headers: RETRY_AFTER, content: HTML };
+    responses['503'] ??= { description: 'Password hashing queue full (`Retry-After`)', headers: RETRY_AFTER, content: HTML };
+  }
+}
+
+/** The forward-auth check answers 200 or the refusal of the dialect the original URI belongs to. */
+function gatewayResponses(responses: Responses): void {
+  const refusal = { anyOf: [TogglError, TogglV8Error, BookingBugError, NO_BODY] };
+  responses['200'] ??= noBody('Allowed: the Gatehouse-* identity headers and Gatehouse-Assertion (docs/gateway.md)');
+  responses['400'] ??= { description: 'No or ambiguous original request, or the refusal of a malformed request in its dialect', content: json({ anyOf: [PLAIN_ERROR, TogglError, TogglV8Error, BookingBugError] }) };
+  for (const [status, description] of [
+    ['401', 'Refused: no credentials (for nginx every refusal is a 401 with the sealed answer in `Gatehouse-Refusal`)'],
+    ['403', 'Refused: wrong or dead credentials, or a route no rule allows'],
+    ['404', 'Refused: a company the credentials cannot reach'],
+    ['429', 'Refused: too many attempts (`Retry-After`)'],
+    ['503', 'Refused: password hashing queue full (`Retry-After`)'],
+  ] as const) {
+    responses[status] ??= { description, content: json(refusal) };
+  }
+}
 
 /** Adds tags, security and the dialect's error answers to a route's schema (the document only). */
 function describeRoute({ schema, url, route }: { schema: FastifySchema; url: string; route: RouteOptions }): { schema: FastifySchema; url: string } {
   const s = { ...(schema as Record<string, unknown>) };
-  const dialect = dialectOf(url);
+  const method = String(route.method);
+  const dialect = dialectOf(url, s.tags as readonly string[] | undefined);
   const config = (route.config ?? {}) as { auth?: string; bb?: string };
-  s.tags ??= [tagOf(url)];
-  s.summary ??= `${String(route.method)} ${url}`;
-  const responses: Record<string, unknown> = { ...((s.response as Record<string, unknown> | undefined) ?? {}) };
-  const known = SUCCESS[`${String(route.method)} ${url}`];
-  if (known && !responses[known.status]) responses[known.status] = { description: known.description, content: { [known.type]: { schema: known.schema } } };
-  if (url.startsWith('/reset-password/')) responses['400'] ??= { description: 'Refused (an HTML page)', content: { 'text/html': { schema: { type: 'string' } } } };
-  const ok = (description: string, body: unknown) => {
-    if (!Object.keys(responses).some((k) => k.startsWith('2'))) responses['200'] = { description, content: { 'application/json': { schema: body } } };
-  };
-  if (dialect === 'toggl') {
+  s.tags ??= [TAG[dialect]];
+  s.summary ??= `${method} ${url}`;
+  const responses = declared(s, String(s.summary));
+  if (dialect === 'v9' || dialect === 'v8' || dialect === 'accounts') {
     const security = togglSecurity(config.auth);
     if (security) s.security = security;
-    ok('Success', {});
-    responses['400'] ??= { description: 'Invalid input', content: { 'application/json': { schema: TOGGL_ERROR } } };
-    if (security) {
-      responses['401'] ??= { description: 'v9: no credentials (empty body, `X-Authorization-Missing: true`)' };
-      responses['403'] ??= { description: 'Wrong credentials (v8: empty body), or a cross-site cookie request', content: { 'application/json': { schema: TOGGL_ERROR } } };
-    }
-    responses['413'] ??= { description: 'Body too large', content: { 'application/json': { schema: TOGGL_ERROR } } };
-    responses['415'] ??= { description: 'Unsupported content type', content: { 'application/json': { schema: TOGGL_ERROR } } };
-    responses['429'] ??= { description: 'Too many attempts (`Retry-After`)', content: { 'application/json': { schema: TOGGL_ERROR } } };
-    responses['503'] ??= { description: 'Password hashing queue full (`Retry-After`)', content: { 'application/json': { schema: TOGGL_ERROR } } };
+    togglErrors(responses, dialect, security !== undefined);
   } else if (dialect === 'bookingbug') {
     s.security = config.bb ? [{ appId: [], appKey: [], authToken: [] }, { appId: [], authToken: [] }] : [{ appId: [], appKey: [] }, { appId: [] }];
-    ok('Success (a HAL document or a message)', { type: 'object' });
-    for (const [code, description] of [
-      ['400', 'Missing or invalid field'],
-      ['401', 'Invalid App-Id or App-Key, wrong email or password, or no valid Auth-Token'],
-      ['403', 'A company outside the application or token tree, or a disabled account'],
-      ['404', 'Company not found'],
-      ['413', 'Body or a field too large'],
-      ['415', 'Unsupported content type'],
-      ['429', 'Too many attempts (`Retry-After`)'],
-      ['503', 'Password hashing queue full (`Retry-After`)'],
-    ] as const) {
-      responses[code] ??= { description, content: { 'application/json': { schema: BB_ERROR } } };
-    }
-  } else {
-    ok('Success', {});
+    bookingBugErrors(responses);
+  } else if (dialect === 'pages') {
+    pageResponses(responses, method, url);
+  } else if (dialect === 'gateway') {
+    gatewayResponses(responses);
   }
   s.response = responses;
   return { schema: s as FastifySchema, url };
@@ -172,12 +234,13 @@ export async function registerOpenApi(app: FastifyInstance, core: Core): Promise
         { name: 'Toggl accounts', description: 'Toggl accounts service (/api)' },
         { name: 'Toggl v8', description: 'Toggl Track API v8 (/api/v8)' },
         { name: 'BookingBug v1', description: 'BookingBug / JRNI REST API v1 (/api/v1): App-Id, App-Key, Auth-Token' },
-        { name: 'Public pages', description: 'Health, keys and the password reset page' },
+        { name: 'Public pages', description: 'Health, keys and the default profile image' },
+        { name: PAGE_TAG, description: 'The account pages for people: HTML forms with anti-forgery tokens (sign up, sign in, password reset, the account page)' },
         { name: 'Gateway', description: 'Forward-auth for the proxies in front of the protected API (docs/gateway.md)' },
       ],
       components: {
         securitySchemes: SECURITY_SCHEMES,
-        schemas: { TogglError: TOGGL_ERROR, BookingBugError: BB_ERROR },
+        schemas: { TogglError, TogglV8Error, BookingBugError },
       },
     },
     transform: describeRoute,

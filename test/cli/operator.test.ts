@@ -2,45 +2,24 @@
 // same DATABASE_URL and secret as a running server. --json prints exactly one JSON object; mistakes print a
 // message on stderr, exit non-zero and write nothing; what it creates works over HTTP at once.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.js';
 import { emailKey } from '../../src/core/validate.js';
-import { startServer, type Running } from '../../src/server.js';
 import { bb, type App } from '../helpers/bookingbug.js';
 import { request } from '../helpers/http.js';
-import { GOOD_PASSWORD, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { GOOD_PASSWORD, startTestServerIn, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { runGatehouse, type CliRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'gatehouse.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('gatehouse operator commands', () => {
   let dataDir: string;
   let env: Record<string, string>;
-  let running: Running;
   let server: TestServer;
 
-  function gatehouse(args: string[], stdin?: string): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(stdin ?? '');
-    });
-  }
+  const gatehouse = (args: string[], stdin?: string): Promise<CliRun> => runGatehouse(args, env, { stdin: stdin ?? '' });
 
   /** Runs a command with --json; asserts success and exactly one JSON object on stdout. */
   async function json(args: string[], stdin?: string): Promise<Record<string, unknown>> {
@@ -63,12 +42,10 @@ describe('gatehouse operator commands', () => {
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-cli-'));
     env = testEnv(dataDir);
-    const config = loadConfig(env, dataDir);
-    running = await startServer(config, { logLevel: 'silent' });
-    server = { ...running, config, dataDir, stop: () => running.close() };
+    server = await startTestServerIn(dataDir, env);
   });
   after(async () => {
-    await running.close();
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,6 @@
 // every command and subcommand without side effects, --version, listings, the audit export and its
 // retention, migration status, and an online SQLite backup taken while signups keep arriving.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,28 +13,13 @@ import { openStore, startServer } from '../../src/server.js';
 import { request } from '../helpers/http.js';
 import { deployment, killAllServers, startServerProcess } from '../helpers/process.js';
 import { BACKEND, GOOD_PASSWORD, startTestServer, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { runGatehouse, type CliRun } from '../helpers/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'gatehouse.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
-function gatehouse(env: Record<string, string>, args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const gatehouse = (env: Record<string, string>, args: string[], stdin = ''): Promise<Run> => runGatehouse(args, env, { stdin, inheritEnv: false });
 
 function ndjson(r: Run): Array<Record<string, unknown>> {
   assert.equal(r.code, 0, r.stderr);

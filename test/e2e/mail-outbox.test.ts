@@ -3,21 +3,17 @@
 // `gatehouse mail status` shows it, and `gatehouse mail retry` delivers it to a real SMTP server once it is up.
 // Also: the default backoff reaches hours and retries for more than a day.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.js';
 import { DEFAULT_RETRY, Outbox } from '../../src/core/outbox.js';
-import { startServer, type Running } from '../../src/server.js';
 import { request } from '../helpers/http.js';
-import { GOOD_PASSWORD, testEnv, uniqueEmail } from '../helpers/server.js';
+import { GOOD_PASSWORD, startTestServerIn, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
 import { resetCodeIn, startSmtp, type SmtpProcess } from '../helpers/smtp.js';
+import { runGatehouse, type CliRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'gatehouse.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Status {
@@ -41,21 +37,11 @@ function freePort(): Promise<number> {
 describe('mail outbox: backoff, dead letters, operator status and retry', () => {
   let dataDir: string;
   let env: Record<string, string>;
-  let running: Running;
+  let running: TestServer;
   let smtpPort: number;
   let smtp: SmtpProcess | undefined;
 
-  function gatehouse(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const gatehouse = (args: string[]): Promise<CliRun> => runGatehouse(args, env);
 
   async function status(): Promise<Status> {
     const r = await gatehouse(['mail', 'status', '--json']);
@@ -74,10 +60,10 @@ describe('mail outbox: backoff, dead letters, operator status and retry', () => 
       MAIL_RETRY_WINDOW_SECONDS: '3',
       RESET_MAIL_PER_EMAIL: '1000',
     });
-    running = await startServer(loadConfig(env, dataDir), { logLevel: 'silent' });
+    running = await startTestServerIn(dataDir, env);
   });
   after(async () => {
-    await running.close();
+    await running.stop();
     await smtp?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -6,20 +6,16 @@
 // Also: Basic-authenticated v8 GET /me calls reuse one API session (no sessions row per call), and that
 // session dies like any other.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.js';
-import { startServer, type Running } from '../../src/server.js';
 import { admin, application, bb, company, type App } from '../helpers/bookingbug.js';
 import { request, type RequestOptions, type Response } from '../helpers/http.js';
-import { GOOD_PASSWORD, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { GOOD_PASSWORD, startTestServerIn, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
 import { resetCodeIn, startSmtp, type SmtpProcess } from '../helpers/smtp.js';
+import { runGatehouse, type CliRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'gatehouse.js');
 const ACCOUNTS_COOKIE = '__Secure-accounts-session';
 const API_COOKIE = 'toggl_api_session_new';
 const MAX_FAILURES = 3;
@@ -37,23 +33,12 @@ interface Person {
 describe('credentials verified in memory die at once on every revocation path', () => {
   let dataDir: string;
   let env: Record<string, string>;
-  let running: Running;
   let server: TestServer;
   let smtp: SmtpProcess;
 
   const get = (p: string, o: RequestOptions = {}) => request(server.url, p, o);
 
-  function gatehouse(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args, '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const gatehouse = (args: string[]): Promise<CliRun> => runGatehouse([...args, '--json'], env);
 
   async function operator(args: string[]): Promise<void> {
     const r = await gatehouse(args);
@@ -107,12 +92,10 @@ describe('credentials verified in memory die at once on every revocation path', 
     smtp = await startSmtp();
     dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-revocation-'));
     env = testEnv(dataDir, { SMTP_URL: smtp.url, LOGIN_MAX_FAILURES: String(MAX_FAILURES) });
-    const config = loadConfig(env, dataDir);
-    running = await startServer(config, { logLevel: 'silent' });
-    server = { ...running, config, dataDir, stop: () => running.close() };
+    server = await startTestServerIn(dataDir, env);
   });
   after(async () => {
-    await running?.close();
+    await server?.stop();
     await smtp?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });

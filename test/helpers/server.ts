@@ -6,12 +6,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type Running } from '../../src/server.js';
+import { RESPONSE_CHECK, ResponseCheck } from './response-check.js';
 
 export const BACKEND: 'sqlite' | 'postgres' = process.env.GATEHOUSE_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 
 export interface TestServer extends Running {
   config: Config;
   dataDir: string;
+  /** Every answer checked against /openapi.json (unless GATEHOUSE_TEST_RESPONSE_CHECK=0). */
+  responses: ResponseCheck;
+  /** Stops the server; fails when an answer it sent did not match the OpenAPI document. */
   stop(): Promise<void>;
 }
 
@@ -36,17 +40,40 @@ export function testEnv(dataDir: string, env: Record<string, string> = {}): Reco
   };
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-test-'));
-  const config = loadConfig(testEnv(dataDir, env), dataDir);
-  const running = await startServer(config, { logLevel: process.env.GATEHOUSE_TEST_LOG ?? 'silent' });
+/**
+ * A test server on `dataDir` with the environment `env` (from testEnv). stop() closes it and fails when an
+ * answer it sent did not match the OpenAPI document; the folder stays (the caller made it).
+ */
+export async function startTestServerIn(dataDir: string, env: Record<string, string>): Promise<TestServer> {
+  const config = loadConfig(env, dataDir);
+  const responses = new ResponseCheck();
+  const running = await startServer(config, {
+    logLevel: process.env.GATEHOUSE_TEST_LOG ?? 'silent',
+    ...(RESPONSE_CHECK ? { instrument: (app) => responses.attach(app) } : {}),
+  });
   return {
     ...running,
     config,
     dataDir,
+    responses,
     async stop() {
       await running.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      responses.assertClean();
+    },
+  };
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-test-'));
+  const server = await startTestServerIn(dataDir, testEnv(dataDir, env));
+  return {
+    ...server,
+    async stop() {
+      try {
+        await server.stop();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -7,17 +7,18 @@ import { session } from './credentials.js';
 import { ERRORS } from './errors.js';
 import * as hal from './hal.js';
 import { apiBase } from './hal.js';
+import { AdministratorForm, AdministratorItem, Administrators, Company, MemberItem } from './responses.js';
 import { CompanyItemParams, CompanyParams } from './schemas.js';
 
 export async function adminRoutes(app: FastifyInstance, core: Core): Promise<void> {
   const base = () => apiBase(core.config.publicUrl);
 
-  app.get<{ Params: CompanyParams }>('/admin/:company_id/company', { schema: { params: CompanyParams }, config: { bb: 'admin' } }, async (req) => {
+  app.get<{ Params: CompanyParams }>('/admin/:company_id/company', { schema: { summary: 'A company the token may act in (its own or a descendant)', params: CompanyParams, response: { 200: Company } }, config: { bb: 'admin' } }, async (req) => {
     const company = await core.companyLogins.actIn(session(req), Number(req.params.company_id));
     return hal.company(base(), company);
   });
 
-  app.get<{ Params: CompanyParams }>('/admin/:company_id/administrators', { schema: { params: CompanyParams }, config: { bb: 'admin' } }, async (req) => {
+  app.get<{ Params: CompanyParams }>('/admin/:company_id/administrators', { schema: { summary: 'The administrators of a company', params: CompanyParams, response: { 200: Administrators } }, config: { bb: 'admin' } }, async (req) => {
     const company = await core.companyLogins.actIn(session(req), Number(req.params.company_id));
     const admins = await core.companies.administratorsFor(company.id);
     return {
@@ -27,14 +28,14 @@ export async function adminRoutes(app: FastifyInstance, core: Core): Promise<voi
     };
   });
 
-  app.get<{ Params: CompanyItemParams }>('/admin/:company_id/administrators/:id', { schema: { params: CompanyItemParams }, config: { bb: 'admin' } }, async (req) => {
+  app.get<{ Params: CompanyItemParams }>('/admin/:company_id/administrators/:id', { schema: { summary: 'One administrator', params: CompanyItemParams, response: { 200: AdministratorItem } }, config: { bb: 'admin' } }, async (req) => {
     const company = await core.companyLogins.actIn(session(req), Number(req.params.company_id));
     const admin = await core.companies.administratorFor(company.id, Number(req.params.id));
     if (!admin) throw ERRORS.administratorNotFound();
     return hal.administrator(base(), admin, company.id);
   });
 
-  app.get<{ Params: CompanyItemParams }>('/admin/:company_id/administrators/:id/edit', { schema: { params: CompanyItemParams }, config: { bb: 'admin' } }, async (req) => {
+  app.get<{ Params: CompanyItemParams }>('/admin/:company_id/administrators/:id/edit', { schema: { summary: 'An administrator’s edit form (read-only)', params: CompanyItemParams, response: { 200: AdministratorForm } }, config: { bb: 'admin' } }, async (req) => {
     const company = await core.companyLogins.actIn(session(req), Number(req.params.company_id));
     const admin = await core.companies.administratorFor(company.id, Number(req.params.id));
     if (!admin) throw ERRORS.administratorNotFound();
@@ -50,7 +51,7 @@ export async function adminRoutes(app: FastifyInstance, core: Core): Promise<voi
     };
   });
 
-  app.get<{ Params: CompanyItemParams }>('/:company_id/members/:id', { schema: { params: CompanyItemParams }, config: { bb: 'session' } }, async (req) => {
+  app.get<{ Params: CompanyItemParams }>('/:company_id/members/:id', { schema: { summary: 'A member (a member sees only itself)', params: CompanyItemParams, response: { 200: MemberItem } }, config: { bb: 'session' } }, async (req) => {
     const s = session(req);
     const companyId = Number(req.params.company_id);
     const memberId = Number(req.params.id);

@@ -18,7 +18,9 @@ declare module 'fastify' {
   }
 }
 
-export const TAGS: readonly string[] = ['pages'];
+/** The OpenAPI tag of the account pages (src/http/openapi.ts documents their HTML answers by it). */
+export const PAGE_TAG = 'Account pages';
+export const TAGS: readonly string[] = [PAGE_TAG];
 
 export const NoticeQuery = Type.Object({ done: Type.Optional(text(32)) });
 export type NoticeQuery = Static<typeof NoticeQuery>;

@@ -9,6 +9,7 @@ import { requestContext } from '../context.js';
 import { authenticate, principal } from './authenticate.js';
 import { ACCOUNTS_COOKIE, API_COOKIE, clearAllCookies, clearCookie, setAccountsCookie } from './cookies.js';
 import { ERRORS } from './errors.js';
+import { EmptyObject, Message, SessionAlive, UserAccounts } from './responses.js';
 import { userAccounts } from './views.js';
 
 const LoginBody = Type.Union([
@@ -52,7 +53,7 @@ export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<
     setAccountsCookie(reply, core.config, await core.sessions.sign(s.token, p.account.public_id, s.expiresAt), remember ? s.maxAge : undefined);
   }
 
-  app.post<{ Body: LoginBody }>('/sessions', { schema: { body: LoginBody } }, async (req, reply) => {
+  app.post<{ Body: LoginBody }>('/sessions', { schema: { summary: 'Sign in with email and password in the body, or Basic (sets the accounts cookie)', body: LoginBody, response: { 200: UserAccounts } } }, async (req, reply) => {
     const body = req.body ?? {};
     let p: Principal;
     if (body.email !== undefined || body.password !== undefined) {
@@ -65,38 +66,38 @@ export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<
     return userAccounts(core.accounts.profile(p));
   });
 
-  app.get('/sessions', { config: { auth: 'cookie' } }, async () => {
+  app.get('/sessions', { config: { auth: 'cookie' }, schema: { summary: 'Whether the session cookie is alive', response: { 200: SessionAlive } } }, async () => {
     return { success: true };
   });
 
-  app.delete('/sessions', { config: { auth: 'any' } }, async (req, reply) => {
+  app.delete('/sessions', { config: { auth: 'any' }, schema: { summary: 'Sign out: end the session of the cookie sent', response: { 200: EmptyObject } } }, async (req, reply) => {
     const p = principal(req);
     await core.accounts.endSession(p, requestContext(req));
     clearCookie(reply, core.config, p.via === 'api-cookie' ? API_COOKIE : ACCOUNTS_COOKIE);
     return {};
   });
 
-  app.post<{ Body: SignupBody }>('/signup', { schema: { body: SignupBody } }, async (req, reply) => {
+  app.post<{ Body: SignupBody }>('/signup', { schema: { summary: 'Sign up (sets the accounts cookie)', body: SignupBody, response: { 201: UserAccounts } } }, async (req, reply) => {
     const b = req.body;
     const p = await core.accounts.signup({ email: b.email, password: b.password, fullname: b.display_name, timezone: b.timezone }, requestContext(req));
     await startSession(req, reply, p, b.remember_me === true);
     return reply.code(201).send(userAccounts(core.accounts.profile(p)));
   });
 
-  app.post('/close_account', { config: { auth: 'cookie' } }, async (req, reply) => {
+  app.post('/close_account', { config: { auth: 'cookie' }, schema: { summary: 'Close the account (every credential dies)', response: { 200: EmptyObject } } }, async (req, reply) => {
     const p = principal(req);
     await core.accounts.close(p, requestContext(req));
     clearAllCookies(reply, core.config);
     return {};
   });
 
-  app.post<{ Body: ResetRequestBody }>('/password_reset', { schema: { body: ResetRequestBody } }, async (req) => {
+  app.post<{ Body: ResetRequestBody }>('/password_reset', { schema: { summary: 'Mail a password reset code (the same answer whether or not the email is known)', body: ResetRequestBody, response: { 200: Message } } }, async (req) => {
     const linkBase = core.config.publicUrlConfigured ? `${core.config.publicUrl}/reset-password/` : undefined;
     await core.resets.request(req.body.email, requestContext(req), { linkBase });
     return { message: 'If the address belongs to an account, a password reset code has been sent to it.' };
   });
 
-  app.post<{ Params: ResetParams; Body: ResetBody }>('/password_reset/:code', { schema: { params: ResetParams, body: ResetBody } }, async (req, reply) => {
+  app.post<{ Params: ResetParams; Body: ResetBody }>('/password_reset/:code', { schema: { summary: 'Choose a new password with a mailed code (signs in: sets the accounts cookie)', params: ResetParams, body: ResetBody, response: { 200: UserAccounts } } }, async (req, reply) => {
     const { principal, session } = await core.resets.complete(req.params.code, req.body.password, 'accounts', requestContext(req));
     await startSession(req, reply, principal, false, session);
     return userAccounts(core.accounts.profile(principal));

@@ -8,6 +8,7 @@ import { requestContext } from '../context.js';
 import { principal } from './authenticate.js';
 import { API_COOKIE, clearCookie, setApiCookie } from './cookies.js';
 import { MeQuery, ProfileFields, profilePatch } from './schemas.js';
+import { ApiToken, DataV8, EmptyObject, MeV8 } from './responses.js';
 import { userV8 } from './views.js';
 
 const PutMeBody = Type.Object({ user: Type.Object(ProfileFields, { additionalProperties: false }) }, { additionalProperties: false });
@@ -52,38 +53,38 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
     return { since: Math.floor(core.clock.now() / 1000), data: userV8(core.accounts.profile(p), publicUrl(), related) };
   }
 
-  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { querystring: MeQuery } }, async (req, reply) => {
+  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with Basic, also sets the toggl_api_session_new cookie)', querystring: MeQuery, response: { 200: MeV8 } } }, async (req, reply) => {
     const p = principal(req);
     if (p.via === 'basic') await reuseApiSession(p, req, reply);
     return meDocument(p, req.query);
   });
 
-  app.put<{ Body: PutMeBody }>('/me', { config: { auth: 'any' }, schema: { body: PutMeBody } }, async (req) => {
+  app.put<{ Body: PutMeBody }>('/me', { config: { auth: 'any' }, schema: { summary: 'Change the profile, email or password', body: PutMeBody, response: { 200: DataV8 } } }, async (req) => {
     const p = principal(req);
     const updated = await core.accounts.updateProfile(p, profilePatch(req.body.user), requestContext(req));
     return { data: userV8(core.accounts.profile(updated), publicUrl()) };
   });
 
-  app.post<{ Querystring: MeQuery }>('/sessions', { config: { auth: 'basic' }, schema: { querystring: MeQuery } }, async (req, reply) => {
+  app.post<{ Querystring: MeQuery }>('/sessions', { config: { auth: 'basic' }, schema: { summary: 'Open an API session (sets the toggl_api_session_new cookie)', querystring: MeQuery, response: { 200: MeV8 } } }, async (req, reply) => {
     const p = principal(req);
     await openApiSession(p, req, reply);
     return meDocument(p, req.query);
   });
 
-  app.delete('/sessions', { config: { auth: 'cookie' } }, async (req, reply) => {
+  app.delete('/sessions', { config: { auth: 'cookie' }, schema: { summary: 'End the session of the cookie sent', response: { 200: EmptyObject } } }, async (req, reply) => {
     const p = principal(req);
     await core.accounts.endSession(p, requestContext(req));
     clearCookie(reply, core.config, API_COOKIE);
     return {};
   });
 
-  app.post<{ Body: SignupBody }>('/signups', { schema: { body: SignupBody } }, async (req) => {
+  app.post<{ Body: SignupBody }>('/signups', { schema: { summary: 'Sign up', body: SignupBody, response: { 200: DataV8 } } }, async (req) => {
     const u = req.body.user;
     const p = await core.accounts.signup({ email: u.email, password: u.password, timezone: u.timezone, fullname: u.fullname }, requestContext(req));
     return { data: userV8(core.accounts.profile(p), publicUrl()) };
   });
 
-  app.post('/reset_token', { config: { auth: 'any' } }, async (req, reply) => {
+  app.post('/reset_token', { config: { auth: 'any' }, schema: { summary: 'Replace the API token', response: { 200: ApiToken } } }, async (req, reply) => {
     const p = principal(req);
     const token = await core.accounts.resetApiToken(p, requestContext(req));
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(token));
