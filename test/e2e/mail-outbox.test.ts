@@ -24,14 +24,21 @@ interface Status {
   last_errors: Array<{ id: number; attempts: number; dead: boolean; next_attempt_at: string | null; last_error: string }>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+/**
+ * A port nothing listens on, below Linux's ephemeral range (32768 and up): a connection to a free port in
+ * that range can be given the same port as its own source and connect to itself (TCP simultaneous open),
+ * and the "down" SMTP server would then accept and never greet.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 describe('mail outbox: backoff, dead letters, operator status and retry', () => {
