@@ -11,7 +11,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { admin, application, bb, company } from '../helpers/bookingbug.js';
 import { request, type Response } from '../helpers/http.js';
 import { BACKEND, GOOD_PASSWORD, startTestServer, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { ResponseCheck } from '../helpers/response-check.js';
+import { ResponseCheck, schemaValidator } from '../helpers/response-check.js';
 import { loadConfig } from '../../src/config.js';
 import { startServer } from '../../src/server.js';
 
@@ -71,6 +71,32 @@ describe(`OpenAPI document and reference page (${BACKEND})`, () => {
     const company = doc.paths['/api/v1/admin/{company_id}/company']?.get as Operation;
     assert.deepEqual(company.security?.[0], { appId: [], appKey: [], authToken: [] });
     assert.deepEqual((company.responses['401']?.content?.['application/json']?.schema as { required: string[] }).required, ['error']);
+  });
+
+  it('every documented success answer has an example, and every example matches its schema', () => {
+    const ajv = schemaValidator();
+    let examples = 0;
+    const missing: string[] = [];
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          for (const [type, media] of Object.entries(response.content ?? {})) {
+            const schema = media.schema as { examples?: unknown[] } | undefined;
+            if (!schema || type !== 'application/json') continue;
+            if (!schema.examples?.length && !(schema as { anyOf?: unknown }).anyOf) {
+              if (status.startsWith('2')) missing.push(`${method} ${p} ${status}`);
+              continue;
+            }
+            for (const example of schema.examples ?? []) {
+              examples++;
+              assert.ok(ajv.validate(schema, example), `${method.toUpperCase()} ${p} ${status} example: ${ajv.errorsText()}`);
+            }
+          }
+        }
+      }
+    }
+    assert.deepEqual(missing, [], 'JSON success answers without an example');
+    assert.ok(examples > 100, `${examples} examples checked`);
   });
 
   it('serves a reference page from its own assets, no CDN', async () => {

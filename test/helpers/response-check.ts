@@ -18,6 +18,11 @@ type Doc = { paths: Record<string, Record<string, Operation>> };
 // ajv-formats is CommonJS: its default export arrives wrapped under NodeNext resolution.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
+/** Ajv as the check uses it: JSON Schema with the formats (date-time, ...) the document uses. */
+export function schemaValidator(): Ajv {
+  return addFormats(new Ajv({ strict: false, allErrors: false }));
+}
+
 export const RESPONSE_CHECK = process.env.GATEHOUSE_TEST_RESPONSE_CHECK !== '0';
 
 const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -32,7 +37,7 @@ export class ResponseCheck {
   /** Answers checked, by "METHOD template status". */
   readonly seen = new Map<string, number>();
   private doc: Doc | undefined;
-  private readonly ajv = addFormats(new Ajv({ strict: false, allErrors: false }));
+  private readonly ajv = schemaValidator();
   private readonly compiled = new WeakMap<object, ValidateFunction>();
 
   /** Adds the checking hook; call on a new instance, before its routes (AppOptions.instrument). */

@@ -3,6 +3,8 @@
 // schema (fast-json-stringify: the hot path's JSON) and the OpenAPI document shows it. Error bodies are
 // rendered as strings by errors.ts and are described here for the document only.
 import { Type, type TSchema } from '@sinclair/typebox';
+import type { UserProfile, WorkspaceView } from '../../core/deps.js';
+import { userAccounts, userV8, userV9, workspaceV9 } from './views.js';
 
 /** A value of `schema` or null: JSON Schema's type list, which fast-json-stringify serializes directly. */
 function nullable<T extends TSchema>(schema: T) {
@@ -15,6 +17,27 @@ const Id = Type.Integer({ minimum: 1 });
 const Empty = (what: string) => Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: 0, description: `${what}: always empty (Gatehouse keeps only identity data)` });
 
 const EXAMPLE_TOKEN = '1971800d4d82861d8f2c1651fea4d212';
+const EXAMPLE_URL = 'https://auth.example.com';
+const AT = Date.UTC(2026, 10, 27, 10);
+/** The examples are the wire views (views.ts) of one made-up account, so they cannot drift from the answers. */
+const EXAMPLE_PROFILE: UserProfile = {
+  id: 1,
+  publicId: 'uWm4cGl0ZnRnRXhhbXBsZQ',
+  email: 'ada@example.com',
+  fullname: 'Ada Lovelace',
+  apiToken: EXAMPLE_TOKEN,
+  timezone: 'Europe/London',
+  beginningOfWeek: 1,
+  defaultWorkspaceId: 1,
+  countryId: null,
+  createdAt: AT,
+  updatedAt: AT,
+  authorizationUpdatedAt: AT,
+  hasPassword: true,
+};
+const EXAMPLE_WORKSPACE: WorkspaceView = { id: 1, name: "Ada's workspace", createdAt: AT, updatedAt: AT };
+const USER_V9_EXAMPLE = userV9(EXAMPLE_PROFILE, EXAMPLE_URL);
+const USER_V8_EXAMPLE = userV8(EXAMPLE_PROFILE, EXAMPLE_URL);
 
 export const WorkspaceV9 = Type.Object(
   {
@@ -38,45 +61,7 @@ export const WorkspaceV9 = Type.Object(
   { additionalProperties: false },
 );
 
-const WORKSPACE_V9_EXAMPLE = {
-  id: 1,
-  organization_id: 1,
-  name: "Ada's workspace",
-  premium: false,
-  business_ws: false,
-  admin: true,
-  role: 'admin',
-  default_hourly_rate: null,
-  default_currency: 'USD',
-  only_admins_may_create_projects: false,
-  only_admins_may_create_tags: false,
-  only_admins_see_billable_rates: false,
-  projects_billable_by_default: true,
-  rounding: 1,
-  rounding_minutes: 0,
-  at: '2026-11-27T10:00:00Z',
-};
 
-const USER_V9_EXAMPLE = {
-  id: 1,
-  api_token: EXAMPLE_TOKEN,
-  email: 'ada@example.com',
-  fullname: 'Ada Lovelace',
-  timezone: 'Europe/London',
-  toggl_accounts_id: 'uWm4cGl0ZnRnRXhhbXBsZQ',
-  default_workspace_id: 1,
-  beginning_of_week: 1,
-  image_url: 'https://auth.example.com/images/profile.png',
-  created_at: '2026-11-27T10:00:00Z',
-  updated_at: '2026-11-27T10:00:00Z',
-  openid_email: null,
-  openid_enabled: false,
-  country_id: null,
-  has_password: true,
-  at: '2026-11-27T10:00:00Z',
-  oauth_providers: [],
-  authorization_updated_at: '2026-11-27T10:00:00Z',
-};
 
 /** GET/PUT /api/v9/me; with `with_related_data=true` also the related collections and the workspaces. */
 export const UserV9 = Type.Object(
@@ -109,12 +94,12 @@ export const UserV9 = Type.Object(
   { additionalProperties: false, examples: [USER_V9_EXAMPLE] },
 );
 
-export const WorkspacesV9 = Type.Array(WorkspaceV9, { examples: [[WORKSPACE_V9_EXAMPLE]] });
+export const WorkspacesV9 = Type.Array(WorkspaceV9, { examples: [[workspaceV9(EXAMPLE_WORKSPACE)]] });
 
 /** POST /api/v9/me/sessions. */
 export const SessionUserV9 = Type.Object(
   { api_token: Type.String(), email: Type.String(), fullname: Type.String(), id: Id, timezone: Type.String() },
-  { additionalProperties: false, examples: [{ api_token: EXAMPLE_TOKEN, email: 'ada@example.com', fullname: 'Ada Lovelace', id: 1, timezone: 'Europe/London' }] },
+  { additionalProperties: false, examples: [{ api_token: EXAMPLE_TOKEN, email: EXAMPLE_PROFILE.email, fullname: EXAMPLE_PROFILE.fullname, id: 1, timezone: EXAMPLE_PROFILE.timezone }] },
 );
 
 /** The accounts service's user: POST /api/sessions, /api/signup and /api/password_reset/{code}. */
@@ -123,7 +108,7 @@ export const UserAccounts = Type.Object(
   {
    
     additionalProperties: false,
-    examples: [{ id: 1, email: 'ada@example.com', fullname: 'Ada Lovelace', toggl_accounts_id: 'uWm4cGl0ZnRnRXhhbXBsZQ', timezone: 'Europe/London', created_at: '2026-11-27T10:00:00Z' }],
+    examples: [userAccounts(EXAMPLE_PROFILE)],
   },
 );
 
@@ -184,37 +169,11 @@ export const UserV8 = Type.Object(
   { additionalProperties: false },
 );
 
-const USER_V8_EXAMPLE = {
-  id: 1,
-  api_token: EXAMPLE_TOKEN,
-  default_wid: 1,
-  email: 'ada@example.com',
-  fullname: 'Ada Lovelace',
-  jquery_timeofday_format: 'h:i A',
-  jquery_date_format: 'm/d/Y',
-  timeofday_format: 'h:mm A',
-  date_format: 'MM/DD/YYYY',
-  store_start_and_stop_time: true,
-  beginning_of_week: 1,
-  language: 'en_US',
-  image_url: 'https://auth.example.com/images/profile.png',
-  sidebar_piechart: false,
-  at: '2026-11-27T10:00:00+00:00',
-  created_at: '2026-11-27T10:00:00+00:00',
-  retention: 9,
-  record_timeline: false,
-  render_timeline: false,
-  timeline_enabled: false,
-  timeline_experiment: false,
-  new_blog_post: {},
-  invitation: {},
-  timezone: 'Europe/London',
-};
 
 /** GET /api/v8/me and POST /api/v8/sessions: the user wrapped in `data`, with the server time in `since`. */
 export const MeV8 = Type.Object(
   { since: Type.Integer({ description: 'Server time (Unix seconds)' }), data: UserV8 },
-  { additionalProperties: false, examples: [{ since: 1795773600, data: USER_V8_EXAMPLE }] },
+  { additionalProperties: false, examples: [{ since: AT / 1000, data: USER_V8_EXAMPLE }] },
 );
 
 /** PUT /api/v8/me and POST /api/v8/signups. */
