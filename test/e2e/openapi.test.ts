@@ -17,6 +17,7 @@ import { startServer } from '../../src/server.js';
 
 interface Operation {
   security?: unknown[];
+  requestBody?: { content?: Record<string, { schema?: object; example?: unknown; examples?: Record<string, { value: unknown }> }> };
   responses: Record<string, { content?: Record<string, { schema?: object }> }>;
 }
 type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> } };
@@ -73,12 +74,23 @@ describe(`OpenAPI document and reference page (${BACKEND})`, () => {
     assert.deepEqual((company.responses['401']?.content?.['application/json']?.schema as { required: string[] }).required, ['error']);
   });
 
-  it('every documented success answer has an example, and every example matches its schema', () => {
+  it('every documented success answer has an example, and every example (answers and request bodies) matches its schema', () => {
     const ajv = schemaValidator();
     let examples = 0;
+    let withRequestExample = 0;
     const missing: string[] = [];
     for (const [p, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
+        const requests = Object.values(op.requestBody?.content ?? {});
+        // @fastify/swagger moves a request schema's examples to the media type (`example`, or `examples` by name).
+        if (requests.length > 0) withRequestExample += requests.some((m) => m.example !== undefined || m.examples !== undefined) ? 1 : 0;
+        for (const media of requests) {
+          const all = [...(media.example === undefined ? [] : [media.example]), ...Object.values(media.examples ?? {}).map((e) => e.value)];
+          for (const example of all) {
+            examples++;
+            assert.ok(ajv.validate(media.schema as object, example), `${method.toUpperCase()} ${p} request example: ${ajv.errorsText()}`);
+          }
+        }
         for (const [status, response] of Object.entries(op.responses)) {
           for (const [type, media] of Object.entries(response.content ?? {})) {
             const schema = media.schema as { examples?: unknown[] } | undefined;
@@ -97,6 +109,7 @@ describe(`OpenAPI document and reference page (${BACKEND})`, () => {
     }
     assert.deepEqual(missing, [], 'JSON success answers without an example');
     assert.ok(examples > 100, `${examples} examples checked`);
+    assert.ok(withRequestExample >= 15, `${withRequestExample} request bodies with an example`);
   });
 
   it('serves a reference page from its own assets, no CDN', async () => {

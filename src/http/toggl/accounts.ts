@@ -22,7 +22,7 @@ const LoginBody = Type.Union([
     { additionalProperties: false },
   ),
   Type.Null(),
-]);
+], { examples: [{ email: 'ada@example.com', password: 'correct-horse-battery-staple', remember_me: true }] });
 type LoginBody = Static<typeof LoginBody>;
 
 const SignupBody = Type.Object(
@@ -35,16 +35,16 @@ const SignupBody = Type.Object(
     timezone: Type.Optional(Type.String({ maxLength: 128 })),
     country_id: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct-horse-battery-staple', display_name: 'Ada Lovelace', timezone: 'Europe/London' }] },
 );
 type SignupBody = Static<typeof SignupBody>;
 
-const ResetRequestBody = Type.Object({ email: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
+const ResetRequestBody = Type.Object({ email: Type.String({ maxLength: 1024 }) }, { additionalProperties: false, examples: [{ email: 'ada@example.com' }] });
 type ResetRequestBody = Static<typeof ResetRequestBody>;
 
 const ResetParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) });
 type ResetParams = Static<typeof ResetParams>;
-const ResetBody = Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
+const ResetBody = Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false, examples: [{ password: 'a-new-long-passphrase' }] });
 type ResetBody = Static<typeof ResetBody>;
 
 export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<void> {

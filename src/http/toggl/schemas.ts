@@ -19,7 +19,10 @@ export const ProfileFields = {
   password: Type.Optional(Type.String({ maxLength: 1024 })),
 };
 
-export const ProfileBody = Type.Object(ProfileFields, { additionalProperties: false });
+export const ProfileBody = Type.Object(ProfileFields, {
+  additionalProperties: false,
+  examples: [{ fullname: 'Ada King', timezone: 'Europe/Paris' }, { current_password: 'correct-horse-battery-staple', password: 'a-new-long-passphrase' }],
+});
 export type ProfileBody = Static<typeof ProfileBody>;
 
 export function profilePatch(b: ProfileBody) {

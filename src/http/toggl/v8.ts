@@ -11,7 +11,7 @@ import { MeQuery, ProfileFields, profilePatch } from './schemas.js';
 import { ApiToken, DataV8, EmptyObject, MeV8 } from './responses.js';
 import { userV8 } from './views.js';
 
-const PutMeBody = Type.Object({ user: Type.Object(ProfileFields, { additionalProperties: false }) }, { additionalProperties: false });
+const PutMeBody = Type.Object({ user: Type.Object(ProfileFields, { additionalProperties: false }) }, { additionalProperties: false, examples: [{ user: { fullname: 'Ada King' } }] });
 type PutMeBody = Static<typeof PutMeBody>;
 
 const SignupBody = Type.Object(
@@ -27,7 +27,7 @@ const SignupBody = Type.Object(
       { additionalProperties: false },
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ user: { email: 'ada@example.com', password: 'correct-horse-battery-staple', timezone: 'Europe/London', created_with: 'my-timer' } }] },
 );
 type SignupBody = Static<typeof SignupBody>;
 

@@ -9,7 +9,7 @@ import { MeQuery, ProfileBody, profilePatch } from './schemas.js';
 import { ApiToken, EmptyObject, SessionUserV9, UserV9, WorkspacesV9 } from './responses.js';
 import { userV9, workspaceV9 } from './views.js';
 
-const SessionBody = Type.Union([Type.Object({ remember_me: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), Type.Null()]);
+const SessionBody = Type.Union([Type.Object({ remember_me: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), Type.Null()], { examples: [{ remember_me: true }] });
 type SessionBody = Static<typeof SessionBody>;
 
 export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> {
