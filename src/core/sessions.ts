@@ -10,7 +10,7 @@ import type { VerifiedCredentials } from './credential-cache.js';
 import { randomToken, sha256 } from './crypto.js';
 import type { Keyring } from './keys.js';
 import { isUsable } from './lifecycle.js';
-import { observe } from './metrics.js';
+import { noteAuth, observe, type AuthNote } from './metrics.js';
 
 /** accounts and api: the Toggl dialect's; bb-admin and bb-member: BookingBug Auth-Tokens. */
 export type SessionKind = 'accounts' | 'api' | 'bb-admin' | 'bb-member';
@@ -64,7 +64,7 @@ export class Sessions {
   }
 
   /** The live session a token names, with its open account; undefined when unknown, dead or revoked. */
-  async check(store: Store, token: string, kinds: readonly SessionKind[]): Promise<LiveSession | undefined> {
+  async check(store: Store, token: string, kinds: readonly SessionKind[], note?: AuthNote): Promise<LiveSession | undefined> {
     if (token.length === 0 || token.length > 128) return undefined;
     const digest = sha256(token);
     const key = `ses:${digest}`;
@@ -82,7 +82,7 @@ export class Sessions {
     const session = await store.sessionByDigest(digest);
     if (!session || !kinds.includes(session.kind as SessionKind)) return undefined;
     if (session.revoked_at !== null || !this.alive(session, now)) {
-      observe.auth(session.kind.startsWith('bb-') ? 'auth_token' : 'session', 'expired', session.revoked_at !== null ? 'revoked_session' : 'expired_session');
+      noteAuth(note, session.kind.startsWith('bb-') ? 'auth_token' : 'session', 'expired', session.revoked_at !== null ? 'revoked_session' : 'expired_session');
       return undefined;
     }
     const account = await store.accountById(session.account_id);

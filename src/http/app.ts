@@ -87,8 +87,10 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   addRequestLogging(app);
 
   await app.register(cookie);
-  // A callback hook, not an async one: no promise per request on the hot path (issue 9).
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  // Every answer's own headers, in one callback hook (not an async one: no promise per request, issue 9):
+  // the request id, and no-store unless a route chose its own caching.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    reply.header('X-Request-Id', req.id);
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
     done(null, payload);
   });

@@ -97,14 +97,15 @@ function reasonOf(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Hooks: the request record (first), X-Request-Id on every answer, the reason of an error. */
+/**
+ * The request record and the reason of an error (a callback hook: no promise per request). X-Request-Id is
+ * set with the app's other answer headers, in its one onSend hook (src/http/app.ts).
+ */
 export function addRequestLogging(app: FastifyInstance): void {
   addRequestRecord(app);
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('X-Request-Id', req.id);
-  });
-  app.addHook('onError', async (req, _reply, err) => {
+  app.addHook('onError', (req, _reply, err, done) => {
     const record = recordOf(req);
     record.reason ??= reasonOf(err);
+    done();
   });
 }

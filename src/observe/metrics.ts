@@ -5,8 +5,8 @@
 // lists of outcomes and kinds. Never an email, an id or a token.
 import client from 'prom-client';
 import type { Core } from '../core/index.js';
-import type { AuthMethod, AuthOutcome, CoreObserver } from '../core/metrics.js';
-import { currentRecord, noteAuth, type RequestRecord } from './request-record.js';
+import type { CoreObserver } from '../core/metrics.js';
+import type { RequestRecord } from './request-record.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Session revocations are counted from these audit events (detail.revoked, or one for a logout). */
@@ -130,13 +130,10 @@ export function createMetrics(core: Core): ServerMetrics {
     registers: [registry],
   });
 
+  // Authentication decisions are not observed here: the core notes them in the request's record, and they
+  // are counted once per request when it ends (request() below), so a fallback from one cookie to the next
+  // is one decision. Outside a request (the CLI) nothing is counted.
   const observer: CoreObserver = {
-    auth(method: AuthMethod, outcome: AuthOutcome, reason: string, account?: string) {
-      // Counted once per request, when it ends (from the record), so a fallback from one cookie to the next
-      // is one decision. Outside a request (the CLI) nothing is counted.
-      const record = currentRecord();
-      if (record) noteAuth(record, method, outcome, reason, account);
-    },
     sessionCreated(kind) {
       sessionsCreated.inc({ kind });
     },
