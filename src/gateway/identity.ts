@@ -2,7 +2,7 @@
 // `Gatehouse-Assertion`, a compact JWS (EdDSA, the server's current key, the same keys as
 // /.well-known/jwks.json) over the same claims, 60 seconds long, for the configured audience.
 import { randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { jose } from '../core/jose.js';
 import type { Keyring } from '../core/keys.js';
 
 export type AuthMethod = 'password' | 'api_token' | 'accounts_session' | 'api_session' | 'auth_token' | 'application' | 'none';
@@ -56,6 +56,7 @@ export class AssertionSigner {
     if (identity.companyId !== undefined) claims.company_id = identity.companyId;
     if (identity.role !== undefined) claims.role = identity.role;
     if (identity.applicationId !== undefined) claims.application_id = identity.applicationId;
+    const { SignJWT } = await jose();
     const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
       .setIssuer(this.issuer())

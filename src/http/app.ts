@@ -1,11 +1,11 @@
 // Assembles the HTTP server: shared settings (limits, logging without secrets, no-store caching),
 // the public endpoints, the account pages and each dialect as its own scoped plugin.
-import { createRequire } from 'node:module';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Core } from '../core/index.js';
 import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/index.js';
 import { sendBookingBugError } from './bookingbug/errors.js';
+import { lazyCompilers } from './compilers.js';
 import { requestPath } from './context.js';
 import { gateway } from './gateway/index.js';
 import { logOutput } from '../log.js';
@@ -22,35 +22,6 @@ export interface AppOptions {
   logLevel?: string;
   /** Request metrics are counted here when given (the server's registry). */
   metrics?: ServerMetrics;
-}
-
-type Validate = ((data: unknown) => unknown) & { errors?: unknown };
-type BuildValidator = (externalSchemas: unknown, ajvOptions: unknown) => (route: unknown) => Validate;
-type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>;
-
-/**
- * Fastify's own validator compiler (the same Ajv, options and error messages), compiling each route's schema
- * on its first request instead of at start (issue 9: compiling every schema was a large share of start-up).
- * Resolved from Fastify's own dependencies, so it is exactly the compiler Fastify would have used.
- */
-function lazyValidators(): ValidatorFactory {
-  const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
-  const selector = (fromFastify('@fastify/ajv-compiler') as () => BuildValidator)();
-  const factory: BuildValidator = (externalSchemas, ajvOptions) => {
-    const build = selector(externalSchemas, ajvOptions);
-    return (route) => {
-      let compiled: Validate | undefined;
-      const validate: Validate = (data) => {
-        compiled ??= build(route);
-        const ok = compiled(data);
-        validate.errors = compiled.errors;
-        return ok;
-      };
-      return validate;
-    };
-  };
-  // Fastify types the compiled function as Ajv's; Fastify itself only calls it and reads `errors`.
-  return factory as unknown as ValidatorFactory;
 }
 
 export async function buildApp(core: Core, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -77,7 +48,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
       return (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message });
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    schemaController: { compilersFactory: { buildValidator: lazyValidators() } },
+    schemaController: lazyCompilers(),
     // One JSON line per request (src/observe/logging.ts); headers and bodies are never logged, URLs only
     // with codes masked. Request ids come from a well-formed X-Request-Id or are generated. Written without
     // ever blocking (src/log.ts): a full stdout pipe must not stall requests or a stop.
