@@ -62,6 +62,18 @@ class OneLinePerRequest extends LogController {
   }
 }
 
+/** The `time` field of a line: formatted once per millisecond, not once per line (issue 9). */
+let stampedAt = -1;
+let stamp = '';
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 /** Logger settings for a Fastify instance: JSON lines with ISO times, headers never serialised. */
 export function loggerOptions(level: string): {
   level: string;
@@ -71,7 +83,7 @@ export function loggerOptions(level: string): {
 } {
   return {
     level,
-    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    timestamp: isoTime,
     messageKey: 'msg',
     serializers: {
       // Whatever logs a request or reply object gets these few fields, never headers or bodies.

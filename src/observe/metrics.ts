@@ -28,6 +28,21 @@ function statementOf(sql: string): string {
   return ['select', 'insert', 'update', 'delete', 'with', 'begin', 'commit', 'rollback'].includes(word) ? word : 'other';
 }
 
+/**
+ * A label set made once per key and reused (issue 9: no label object, String() or regular expression per
+ * request or query). Keys are bounded like the labels themselves (route templates, methods and statuses; the
+ * SQL texts of the code); past MAX_KEPT distinct keys, further label sets are made per call.
+ */
+const MAX_KEPT = 5000;
+function labelsFor<L>(known: Map<string, L>, key: string, make: () => L): L {
+  let labels = known.get(key);
+  if (labels === undefined) {
+    labels = make();
+    if (known.size < MAX_KEPT) known.set(key, labels);
+  }
+  return labels;
+}
+
 export function createMetrics(core: Core): ServerMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
@@ -154,11 +169,14 @@ export function createMetrics(core: Core): ServerMetrics {
     },
   };
 
+  const requestLabels = new Map<string, { route: string; method: string; status: string }>();
+  const statementLabels = new Map<string, { statement: string }>();
+
   return {
     registry,
     observer,
     request(route, method, status, seconds, record) {
-      const labels = { route, method: METHODS.has(method) ? method : 'OTHER', status: String(status) };
+      const labels = labelsFor(requestLabels, `${status} ${method} ${route}`, () => ({ route, method: METHODS.has(method) ? method : 'OTHER', status: String(status) }));
       requests.inc(labels);
       duration.observe(labels, seconds);
       if (record.auth && record.outcome) auth.inc({ dialect: record.dialect, method: record.auth, outcome: record.outcome });
@@ -166,7 +184,7 @@ export function createMetrics(core: Core): ServerMetrics {
       if (record.rule !== undefined) gateway.inc({ rule: record.rule, allowed: String(record.extra?.allowed === true) });
     },
     query(seconds, sql) {
-      queries.observe({ statement: statementOf(sql) }, seconds);
+      queries.observe(labelsFor(statementLabels, sql, () => ({ statement: statementOf(sql) })), seconds);
     },
     render: () => registry.metrics(),
   };
