@@ -35,15 +35,15 @@ export interface Target {
 
 export interface Row {
   name: string;
-  /** 'ceiling' and 'peer' rows are what the others are compared with. */
-  role?: 'ceiling' | 'peer' | undefined;
+  /** 'ceiling' and 'peer' rows are what the others are compared with; 'upstream' the gateway rows. */
+  role?: 'ceiling' | 'peer' | 'upstream' | undefined;
   perSecond: number;
   p50: number;
   p99: number;
   errors: number;
   note?: string | undefined;
   /** The table the row is printed in (default: the main, side-by-side table). */
-  section?: 'main' | 'storm' | 'scale' | undefined;
+  section?: 'main' | 'storm' | 'scale' | 'gateway' | undefined;
 }
 
 /** One server (or set of servers) run alone, producing rows; the registry is bench/scenarios/index.ts. */
@@ -52,6 +52,8 @@ export interface Group {
   run(s: Settings): Promise<Row[]>;
   /** Lines for the report that are not load rows (memory, start time). */
   facts?: string[];
+  /** Lines printed under a section's table (targets computed from its rows). */
+  notes?: Partial<Record<NonNullable<Row['section']>, string[]>>;
 }
 
 interface AutocannonResult {

@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { gatewayBench } from './gateway.js';
 import { BENCH_DIR, type Row, type Settings } from './lib.js';
 
 function settings(argv: string[]): Settings {
@@ -38,11 +37,13 @@ async function main(): Promise<void> {
   const { groups } = await import('./scenarios/index.js');
   const rows: Row[] = [];
   const facts: string[] = [];
+  const notes: Partial<Record<NonNullable<Row['section']>, string[]>> = {};
   for (const g of groups) {
     process.stderr.write(`bench: ${g.name}\n`);
     try {
       rows.push(...(await g.run(s)));
       facts.push(...(g.facts ?? []));
+      for (const [section, lines] of Object.entries(g.notes ?? {})) (notes[section as NonNullable<Row['section']>] ??= []).push(...lines);
     } catch (err) {
       // One failing group must not lose the others' rows.
       process.stderr.write(`bench: ${g.name} failed: ${String(err)}\n`);
@@ -57,6 +58,12 @@ async function main(): Promise<void> {
   const line = (r: Row) =>
     `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.perSecond.toFixed(0)} | ${ratio(r, ceiling)} | ${ratio(r, peer)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`;
   const section = (name: Row['section']) => rows.filter((r) => (r.section ?? 'main') === name).map(line);
+  const gatewayRows = () => {
+    const upstream = rows.find((r) => r.role === 'upstream');
+    return rows
+      .filter((r) => r.section === 'gateway')
+      .map((r) => `| ${r.name} | ${r.perSecond.toFixed(0)} | ${ratio(r, upstream)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`);
+  };
   const out = [
     '# Benchmark results',
     '',
@@ -84,7 +91,17 @@ async function main(): Promise<void> {
     '',
     ...facts.map((f) => `- ${f}`),
     '',
-    ...(await gatewayBench()),
+    '## Gateway',
+    '',
+    'The sample upstream, nginx (`docs/nginx/gatehouse.conf`, when nginx is installed) and Gatehouse in separate processes, loaded like every ' +
+      'row above; ratios to the upstream served alone. Every gateway row signs a fresh Gatehouse-Assertion (Ed25519) per request.',
+    '',
+    '| scenario | req/s | ratio to upstream alone | p50 ms | p99 ms | errors |',
+    '|---|---|---|---|---|---|',
+    ...gatewayRows(),
+    '',
+    ...(notes.gateway ?? []),
+    '',
   ].join('\n');
   console.log(out);
   writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), out);

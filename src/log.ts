@@ -8,7 +8,10 @@ import { write as fsWrite } from 'node:fs';
 const RETRY_MS = 50;
 
 export class NonBlockingOutput {
+  /** Encoded data not yet written (the unwritten rest of a partial write first). */
   private queue: Buffer[] = [];
+  /** Lines not yet encoded: encoded together when the next write starts (one buffer per write, not per line). */
+  private lines: string[] = [];
   private queued = 0;
   private writing = false;
   private closed = false;
@@ -28,18 +31,22 @@ export class NonBlockingOutput {
 
   /** What pino calls for every line; never blocks. */
   write(chunk: string): boolean {
-    const buf = Buffer.from(chunk, 'utf8');
-    if (this.closed || this.queued + buf.length > this.maxBytes) {
+    const bytes = Buffer.byteLength(chunk, 'utf8');
+    if (this.closed || this.queued + bytes > this.maxBytes) {
       this.dropped++;
       return true;
     }
-    this.queue.push(buf);
-    this.queued += buf.length;
+    this.lines.push(chunk);
+    this.queued += bytes;
     if (!this.writing) this.pump();
     return true;
   }
 
   private pump(): void {
+    if (this.lines.length > 0 && !this.closed) {
+      this.queue.push(Buffer.from(this.lines.length === 1 ? (this.lines[0] as string) : this.lines.join(''), 'utf8'));
+      this.lines = [];
+    }
     if (this.queue.length === 0 || this.closed) {
       this.writing = false;
       for (const w of this.idleWaiters.splice(0)) w();
@@ -57,8 +64,9 @@ export class NonBlockingOutput {
         }
         // EPIPE (the reader is gone) or worse: logging stops, the server does not.
         this.closed = true;
-        this.dropped += this.queue.length;
+        this.dropped += this.queue.length + this.lines.length;
         this.queue = [];
+        this.lines = [];
         this.queued = 0;
         this.pump();
         return;
@@ -72,7 +80,7 @@ export class NonBlockingOutput {
 
   /** Waits until every queued line is written, or `ms` have passed (a stop never waits longer). */
   drain(ms: number): Promise<void> {
-    if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    if (!this.writing && this.queue.length === 0 && this.lines.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
       t.unref();

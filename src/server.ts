@@ -54,10 +54,12 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
   let draining = false;
   const management = await buildManagementApp({ core, metrics, draining: () => draining });
   // Requests being handled (counted at the socket level, so aborted ones and 503s during close count too).
+  // One shared listener, no closure per request ('close' is emitted once per response).
   let active = 0;
+  const ended = () => active--;
   app.server.on('request', (_req, res) => {
     active++;
-    res.once('close', () => active--);
+    res.on('close', ended);
   });
   await app.listen({ host: config.host, port: config.port });
   try {

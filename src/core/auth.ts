@@ -3,10 +3,11 @@
 // so neither the answer nor its timing tells whether an account exists.
 import type { AccountRow, SessionRow } from '../store/store.js';
 import type { RequestContext } from './context.js';
+import { sha256 } from './crypto.js';
 import type { CoreDeps } from './deps.js';
 import { CoreError, invalidCredentials } from './errors.js';
 import { isOpen, isUsable } from './lifecycle.js';
-import { observe, type AuthMethod } from './metrics.js';
+import { noteAuth, type AuthMethod, type AuthNote } from './metrics.js';
 import type { SessionKind } from './sessions.js';
 import { emailKey, EMAIL_MAX } from './validate.js';
 
@@ -18,9 +19,9 @@ export interface Principal {
 
 const API_TOKEN = /^[0-9a-f]{32}$/;
 
-/** Observed as a failed authentication (reason for the log line), then thrown as invalid credentials. */
-function failed(reason: string, method: AuthMethod = 'password'): CoreError {
-  observe.auth(method, 'bad_credentials', reason);
+/** Noted as a failed authentication (reason for the log line), then thrown as invalid credentials. */
+function failed(note: AuthNote | undefined, reason: string, method: AuthMethod = 'password'): CoreError {
+  noteAuth(note, method, 'bad_credentials', reason);
   return invalidCredentials();
 }
 
@@ -40,13 +41,14 @@ export class Authenticator {
     options: { cache: boolean; eligible?: ((account: AccountRow) => Promise<boolean>) | undefined },
   ): Promise<Principal> {
     const { store, throttle, hasher, cache, audit } = this.d;
+    const note = ctx.note;
     const key = emailKey(email);
     // security.md: password length is bounded (256) before hashing. No password the policy accepts is longer
     // after NFKC, so a longer one fails at once; 4096 code units bounds the work of normalising.
-    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) throw failed('malformed');
-    if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw failed('password_too_long');
+    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) throw failed(note, 'malformed');
+    if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw failed(note, 'password_too_long');
     await throttle.check(store, key, ctx.ip).catch((err: unknown) => {
-      if (err instanceof CoreError && err.code === 'locked') observe.auth('password', 'locked', 'locked');
+      if (err instanceof CoreError && err.code === 'locked') noteAuth(note, 'password', 'locked', 'locked');
       throw err;
     });
 
@@ -55,7 +57,7 @@ export class Authenticator {
       // Any change to the account (password, email, state) drops the entry in every process (credential-cache.ts).
       const hit = cache.lookup(key, password);
       if (isUsable(hit) && hit.email_key === key) {
-        observe.auth('password', 'ok', 'ok_cached', hit.public_id);
+        noteAuth(note, 'password', 'ok', 'ok_cached', hit.public_id);
         return { account: hit, method: 'password' };
       }
     }
@@ -74,7 +76,7 @@ export class Authenticator {
       await audit.record(store, 'login.failure', account?.id ?? null, ctx, { remaining });
       if (remaining === 0) await audit.record(store, 'login.lockout', account?.id ?? null, ctx, { scope: 'account' });
       if (addressLocked) await audit.record(store, 'login.lockout', null, ctx, { scope: 'address' });
-      observe.auth('password', 'bad_credentials', !found ? 'unknown_email' : !account ? 'not_eligible' : 'bad_password');
+      noteAuth(note, 'password', 'bad_credentials', !found ? 'unknown_email' : !account ? 'not_eligible' : 'bad_password');
       throw invalidCredentials(remaining);
     }
 
@@ -84,7 +86,7 @@ export class Authenticator {
     const publicId = account.public_id;
     if (!isUsable(account)) {
       await audit.record(store, 'login.refused.disabled', accountId, ctx);
-      observe.auth('password', 'disabled', 'disabled', publicId);
+      noteAuth(note, 'password', 'disabled', 'disabled', publicId);
       throw new CoreError('account_disabled', 'Account has been disabled');
     }
     if (account.password_hash !== null && hasher.needsRehash(account.password_hash)) {
@@ -96,34 +98,35 @@ export class Authenticator {
     }
     if (options.cache) cache.remember(key, password, account, generation);
     await audit.record(store, 'login.success', account.id, ctx, { method: 'password' });
-    observe.auth('password', 'ok', 'ok', account.public_id);
+    noteAuth(note, 'password', 'ok', 'ok', account.public_id);
     return { account, method: 'password' };
   }
 
   /** Checks an API token (32 lowercase hex characters): one keyed digest and one indexed lookup. */
-  async apiToken(token: string): Promise<Principal> {
-    if (!API_TOKEN.test(token)) throw failed('malformed_token', 'api_token');
-    const digests = this.d.keyring.digests('api-token', token);
-    const key = `tok:${digests[0] ?? ''}`;
+  async apiToken(token: string, note?: AuthNote): Promise<Principal> {
+    if (!API_TOKEN.test(token)) throw failed(note, 'malformed_token', 'api_token');
+    // In memory by a plain SHA-256 of the token (as sessions are): a token is 128 random bits, and the keyed
+    // digests the store looks up by are computed only on a miss (issue 9: one cheap digest per request).
+    const key = `tok:${sha256(token)}`;
     const cache = this.d.cache;
     const hit = cache.get<AccountRow>(key);
     if (isUsable(hit)) {
-      observe.auth('api_token', 'ok', 'ok_cached', hit.public_id);
+      noteAuth(note, 'api_token', 'ok', 'ok_cached', hit.public_id);
       return { account: hit, method: 'api_token' };
     }
     const generation = cache.generation;
-    const account = await this.d.store.accountByApiTokenDigest(digests);
-    if (!isUsable(account)) throw failed('unknown_token', 'api_token');
+    const account = await this.d.store.accountByApiTokenDigest(this.d.keyring.digests('api-token', token));
+    if (!isUsable(account)) throw failed(note, 'unknown_token', 'api_token');
     cache.set(key, [`account:${account.id}`], account, generation);
-    observe.auth('api_token', 'ok', 'ok', account.public_id);
+    noteAuth(note, 'api_token', 'ok', 'ok', account.public_id);
     return { account, method: 'api_token' };
   }
 
   /** Checks a session token of one of the given kinds. */
-  async session(token: string, kinds: readonly SessionKind[]): Promise<Principal> {
-    const live = await this.d.sessions.check(this.d.store, token, kinds);
-    if (!live) throw failed('unknown_session', 'session');
-    observe.auth('session', 'ok', 'ok', live.account.public_id);
+  async session(token: string, kinds: readonly SessionKind[], note?: AuthNote): Promise<Principal> {
+    const live = await this.d.sessions.check(this.d.store, token, kinds, note);
+    if (!live) throw failed(note, 'unknown_session', 'session');
+    noteAuth(note, 'session', 'ok', 'ok', live.account.public_id);
     return { account: live.account, method: 'session', session: live.session };
   }
 }

@@ -9,7 +9,7 @@ import { forbidden, type Companies } from './companies.js';
 import type { RequestContext } from './context.js';
 import type { CoreDeps } from './deps.js';
 import { invalidCredentials } from './errors.js';
-import { observe } from './metrics.js';
+import { noteAuth, type AuthNote } from './metrics.js';
 import type { LiveSession, SessionKind } from './sessions.js';
 
 export const invalidEmailOrPassword = () => invalidCredentials();
@@ -180,16 +180,16 @@ export class CompanyLogins {
   }
 
   /** The live session of an Auth-Token used with this application; undefined when unknown, dead or another app's. */
-  async check(app: ApplicationRow, token: string): Promise<CompanySession | undefined> {
-    const found = await this.checkToken(app, token);
-    if (found) observe.auth('auth_token', 'ok', 'ok', found.account.public_id);
-    else observe.auth('auth_token', 'bad_credentials', 'unknown_token');
+  async check(app: ApplicationRow, token: string, note?: AuthNote): Promise<CompanySession | undefined> {
+    const found = await this.checkToken(app, token, note);
+    if (found) noteAuth(note, 'auth_token', 'ok', 'ok', found.account.public_id);
+    else noteAuth(note, 'auth_token', 'bad_credentials', 'unknown_token');
     return found;
   }
 
-  private async checkToken(app: ApplicationRow, token: string): Promise<CompanySession | undefined> {
+  private async checkToken(app: ApplicationRow, token: string, note: AuthNote | undefined): Promise<CompanySession | undefined> {
     if (!/^[A-Za-z0-9_-]{22}$/.test(token)) return undefined;
-    const live = await this.d.sessions.check(this.d.store, token, ['bb-admin', 'bb-member']);
+    const live = await this.d.sessions.check(this.d.store, token, ['bb-admin', 'bb-member'], note);
     if (!live) return undefined;
     // The binding, company and persona in memory, dropped with the session, its account or its application.
     const key = `bb:${live.session.id}`;

@@ -1,4 +1,5 @@
 // Small cryptographic helpers over node:crypto: random tokens, digests and constant-time comparison.
+import * as nodeCrypto from 'node:crypto';
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /** `bytes` random bytes from the CSPRNG, URL-safe base64 without padding. */
@@ -17,8 +18,11 @@ export function randomCode(alphabet: string, length: number): string {
   return out;
 }
 
+/** crypto.hash, the one-shot digest (Node 20.12+, 21.7+): no Hash object per call (issue 9: a digest per request). */
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
+
 export function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return oneShot ? oneShot('sha256', value, 'base64url') : createHash('sha256').update(value, 'utf8').digest('base64url');
 }
 
 /** Compares two strings in time that depends only on their lengths. */

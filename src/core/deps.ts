@@ -53,7 +53,7 @@ export function profileOf(keyring: Keyring, a: AccountRow): UserProfile {
     publicId: a.public_id,
     email: a.email ?? '',
     fullname: a.fullname,
-    apiToken: a.api_token_enc === null ? '' : keyring.decrypt(a.api_token_enc),
+    apiToken: a.api_token_enc === null ? '' : keyring.decryptFor(a, a.api_token_enc),
     timezone: a.timezone,
     beginningOfWeek: a.beginning_of_week,
     defaultWorkspaceId: a.default_workspace_id,

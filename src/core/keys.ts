@@ -38,6 +38,8 @@ function deriveKey(secret: string): DerivedKey {
 
 export class Keyring {
   private readonly keys: DerivedKey[];
+  /** Values decrypted for a row object, kept as long as the row (see decryptFor). */
+  private readonly opened = new WeakMap<object, { sealed: string; plain: string }>();
 
   constructor(secrets: string[]) {
     if (secrets.length === 0) throw new Error('Keyring needs at least one secret');
@@ -69,6 +71,18 @@ export class Keyring {
     const decipher = createDecipheriv('aes-256-gcm', key.enc, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+  }
+
+  /**
+   * decrypt(), remembered with the object `sealed` was read from (a store row): a row kept by the credential
+   * cache is decrypted once, not on every request that renders it (issue 9). The memory goes with the row.
+   */
+  decryptFor(holder: object, sealed: string): string {
+    const known = this.opened.get(holder);
+    if (known !== undefined && known.sealed === sealed) return known.plain;
+    const plain = this.decrypt(sealed);
+    this.opened.set(holder, { sealed, plain });
+    return plain;
   }
 
   /** The keyed digest to store for a lookup value, under the newest key. */

@@ -2,15 +2,15 @@
 // and an absolute lifetime per kind. Checking one costs a digest and an indexed lookup, no hashing;
 // the last-use time is written at most once per touch interval.
 // A session token can also travel inside a signed JWS (EdDSA) so that other services can check it offline.
-import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import type { AccountRow, SessionRow, Store } from '../store/store.js';
 import type { SessionLifetime } from '../config.js';
 import type { Clock, RequestContext } from './context.js';
 import type { VerifiedCredentials } from './credential-cache.js';
 import { randomToken, sha256 } from './crypto.js';
+import { jose } from './jose.js';
 import type { Keyring } from './keys.js';
 import { isUsable } from './lifecycle.js';
-import { observe } from './metrics.js';
+import { noteAuth, observe, type AuthNote } from './metrics.js';
 
 /** accounts and api: the Toggl dialect's; bb-admin and bb-member: BookingBug Auth-Tokens. */
 export type SessionKind = 'accounts' | 'api' | 'bb-admin' | 'bb-member';
@@ -64,7 +64,7 @@ export class Sessions {
   }
 
   /** The live session a token names, with its open account; undefined when unknown, dead or revoked. */
-  async check(store: Store, token: string, kinds: readonly SessionKind[]): Promise<LiveSession | undefined> {
+  async check(store: Store, token: string, kinds: readonly SessionKind[], note?: AuthNote): Promise<LiveSession | undefined> {
     if (token.length === 0 || token.length > 128) return undefined;
     const digest = sha256(token);
     const key = `ses:${digest}`;
@@ -82,7 +82,7 @@ export class Sessions {
     const session = await store.sessionByDigest(digest);
     if (!session || !kinds.includes(session.kind as SessionKind)) return undefined;
     if (session.revoked_at !== null || !this.alive(session, now)) {
-      observe.auth(session.kind.startsWith('bb-') ? 'auth_token' : 'session', 'expired', session.revoked_at !== null ? 'revoked_session' : 'expired_session');
+      noteAuth(note, session.kind.startsWith('bb-') ? 'auth_token' : 'session', 'expired', session.revoked_at !== null ? 'revoked_session' : 'expired_session');
       return undefined;
     }
     const account = await store.accountById(session.account_id);
@@ -116,6 +116,7 @@ export class Sessions {
   async sign(token: string, subject: string, expiresAt: number): Promise<string> {
     const { kid, key } = this.keyring.signingKey;
     const claims = { sid: token, sub: subject, iat: Math.floor(this.clock.now() / 1000), exp: Math.floor(expiresAt / 1000) };
+    const { CompactSign } = await jose();
     return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' }).sign(key);
   }
 
@@ -135,6 +136,7 @@ export class Sessions {
 
   private async verify(jws: string): Promise<{ sid: string; exp: number } | undefined> {
     try {
+      const { compactVerify, decodeProtectedHeader } = await jose();
       const header = decodeProtectedHeader(jws);
       if (header.alg !== 'EdDSA' || typeof header.kid !== 'string') return undefined;
       const key = this.keyring.verifyingKey(header.kid);

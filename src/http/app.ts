@@ -5,11 +5,11 @@ import cookie from '@fastify/cookie';
 import type { Core } from '../core/index.js';
 import { bookingBugDialect, PREFIX as BOOKINGBUG_PREFIX } from './bookingbug/index.js';
 import { sendBookingBugError } from './bookingbug/errors.js';
+import { lazyCompilers } from './compilers.js';
 import { requestPath } from './context.js';
 import { gateway } from './gateway/index.js';
 import { logOutput } from '../log.js';
 import { registerOpenApi } from './openapi.js';
-import { lazySerializers, lazyValidators } from './schema-compilers.js';
 import { accountPages } from './pages/index.js';
 import { publicPages } from './public.js';
 import { addRequestLogging, loggerOptions, requestLogOptions } from '../observe/logging.js';
@@ -53,7 +53,7 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
       return (reply as FastifyReply).code(err.statusCode ?? 400).send({ error: err.message });
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    schemaController: { compilersFactory: { buildValidator: lazyValidators(), buildSerializer: lazySerializers() } },
+    schemaController: lazyCompilers(),
     // One JSON line per request (src/observe/logging.ts); headers and bodies are never logged, URLs only
     // with codes masked. Request ids come from a well-formed X-Request-Id or are generated. Written without
     // ever blocking (src/log.ts): a full stdout pipe must not stall requests or a stop.
@@ -64,8 +64,10 @@ export async function buildApp(core: Core, options: AppOptions = {}): Promise<Fa
   options.instrument?.(app);
 
   await app.register(cookie);
-  // A callback hook, not an async one: no promise per request on the hot path (issue 9).
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  // Every answer's own headers, in one callback hook (not an async one: no promise per request, issue 9):
+  // the request id, and no-store unless a route chose its own caching.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    reply.header('X-Request-Id', req.id);
     if (!reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
     done(null, payload);
   });

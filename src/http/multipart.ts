@@ -1,7 +1,12 @@
 // Form bodies for dialects that take them: multipart/form-data (parsed with busboy from the body Fastify has
 // already read within its size limit) and application/x-www-form-urlencoded. Both give a flat object of
 // strings; files, duplicate fields and oversized fields or part counts are refused with a 4xx error.
-import busboy from 'busboy';
+import { createRequire } from 'node:module';
+import type busboy from 'busboy';
+
+/** busboy, loaded on the first multipart body (issue 9: start-up does not need it). */
+let load: typeof busboy | undefined;
+const busboyModule = (): typeof busboy => (load ??= createRequire(import.meta.url)('busboy') as typeof busboy);
 
 export const FORM_LIMITS = { fields: 32, fieldNameSize: 100, fieldSize: 16 * 1024, parts: 32 } as const;
 
@@ -25,7 +30,7 @@ export function parseMultipart(contentType: string, body: Buffer): Promise<Recor
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: { 'content-type': contentType }, limits: { ...FORM_LIMITS, fieldSize: FORM_LIMITS.fieldSize + 1, parts: FORM_LIMITS.parts + 1, files: 0 }, defParamCharset: 'utf8' });
+      bb = busboyModule()({ headers: { 'content-type': contentType }, limits: { ...FORM_LIMITS, fieldSize: FORM_LIMITS.fieldSize + 1, parts: FORM_LIMITS.parts + 1, files: 0 }, defParamCharset: 'utf8' });
     } catch {
       reject(new BadForm('Malformed multipart body: missing or invalid boundary'));
       return;

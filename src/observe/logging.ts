@@ -62,6 +62,18 @@ class OneLinePerRequest extends LogController {
   }
 }
 
+/** The `time` field of a line: formatted once per millisecond, not once per line (issue 9). */
+let stampedAt = -1;
+let stamp = '';
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 /** Logger settings for a Fastify instance: JSON lines with ISO times, headers never serialised. */
 export function loggerOptions(level: string): {
   level: string;
@@ -71,7 +83,7 @@ export function loggerOptions(level: string): {
 } {
   return {
     level,
-    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    timestamp: isoTime,
     messageKey: 'msg',
     serializers: {
       // Whatever logs a request or reply object gets these few fields, never headers or bodies.
@@ -97,14 +109,15 @@ function reasonOf(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Hooks: the request record (first), X-Request-Id on every answer, the reason of an error. */
+/**
+ * The request record and the reason of an error (a callback hook: no promise per request). X-Request-Id is
+ * set with the app's other answer headers, in its one onSend hook (src/http/app.ts).
+ */
 export function addRequestLogging(app: FastifyInstance): void {
   addRequestRecord(app);
-  app.addHook('onRequest', async (req, reply) => {
-    reply.header('X-Request-Id', req.id);
-  });
-  app.addHook('onError', async (req, _reply, err) => {
+  app.addHook('onError', (req, _reply, err, done) => {
     const record = recordOf(req);
     record.reason ??= reasonOf(err);
+    done();
   });
 }

@@ -6,6 +6,7 @@
 //                      draining; 503 with the failing check otherwise (a load balancer stops sending traffic)
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Core } from '../core/index.js';
+import { lazyCompilers } from '../http/compilers.js';
 import type { ServerMetrics } from './metrics.js';
 
 export interface ManagementOptions {
@@ -34,10 +35,11 @@ export async function readiness(core: Core, draining: boolean): Promise<Readines
 }
 
 export async function buildManagementApp(options: ManagementOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, forceCloseConnections: true });
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // No schemas here: lazy compilers keep Fastify from loading Ajv and fast-json-stringify for this instance.
+  const app = Fastify({ logger: false, forceCloseConnections: true, schemaController: lazyCompilers() });
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('Cache-Control', 'no-store');
-    return payload;
+    done(null, payload);
   });
   app.get('/metrics', async (_req, reply) => {
     const text = await options.metrics.render();

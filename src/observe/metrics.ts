@@ -5,8 +5,8 @@
 // lists of outcomes and kinds. Never an email, an id or a token.
 import client from 'prom-client';
 import type { Core } from '../core/index.js';
-import type { AuthMethod, AuthOutcome, CoreObserver } from '../core/metrics.js';
-import { currentRecord, noteAuth, type RequestRecord } from './request-record.js';
+import type { CoreObserver } from '../core/metrics.js';
+import type { RequestRecord } from './request-record.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Session revocations are counted from these audit events (detail.revoked, or one for a logout). */
@@ -26,6 +26,21 @@ export interface ServerMetrics {
 function statementOf(sql: string): string {
   const word = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? 'other';
   return ['select', 'insert', 'update', 'delete', 'with', 'begin', 'commit', 'rollback'].includes(word) ? word : 'other';
+}
+
+/**
+ * A label set made once per key and reused (issue 9: no label object, String() or regular expression per
+ * request or query). Keys are bounded like the labels themselves (route templates, methods and statuses; the
+ * SQL texts of the code); past MAX_KEPT distinct keys, further label sets are made per call.
+ */
+const MAX_KEPT = 5000;
+function labelsFor<L>(known: Map<string, L>, key: string, make: () => L): L {
+  let labels = known.get(key);
+  if (labels === undefined) {
+    labels = make();
+    if (known.size < MAX_KEPT) known.set(key, labels);
+  }
+  return labels;
 }
 
 export function createMetrics(core: Core): ServerMetrics {
@@ -130,13 +145,10 @@ export function createMetrics(core: Core): ServerMetrics {
     registers: [registry],
   });
 
+  // Authentication decisions are not observed here: the core notes them in the request's record, and they
+  // are counted once per request when it ends (request() below), so a fallback from one cookie to the next
+  // is one decision. Outside a request (the CLI) nothing is counted.
   const observer: CoreObserver = {
-    auth(method: AuthMethod, outcome: AuthOutcome, reason: string, account?: string) {
-      // Counted once per request, when it ends (from the record), so a fallback from one cookie to the next
-      // is one decision. Outside a request (the CLI) nothing is counted.
-      const record = currentRecord();
-      if (record) noteAuth(record, method, outcome, reason, account);
-    },
     sessionCreated(kind) {
       sessionsCreated.inc({ kind });
     },
@@ -157,11 +169,14 @@ export function createMetrics(core: Core): ServerMetrics {
     },
   };
 
+  const requestLabels = new Map<string, { route: string; method: string; status: string }>();
+  const statementLabels = new Map<string, { statement: string }>();
+
   return {
     registry,
     observer,
     request(route, method, status, seconds, record) {
-      const labels = { route, method: METHODS.has(method) ? method : 'OTHER', status: String(status) };
+      const labels = labelsFor(requestLabels, `${status} ${method} ${route}`, () => ({ route, method: METHODS.has(method) ? method : 'OTHER', status: String(status) }));
       requests.inc(labels);
       duration.observe(labels, seconds);
       if (record.auth && record.outcome) auth.inc({ dialect: record.dialect, method: record.auth, outcome: record.outcome });
@@ -169,7 +184,7 @@ export function createMetrics(core: Core): ServerMetrics {
       if (record.rule !== undefined) gateway.inc({ rule: record.rule, allowed: String(record.extra?.allowed === true) });
     },
     query(seconds, sql) {
-      queries.observe({ statement: statementOf(sql) }, seconds);
+      queries.observe(labelsFor(statementLabels, sql, () => ({ statement: statementOf(sql) })), seconds);
     },
     render: () => registry.metrics(),
   };

@@ -1,12 +1,13 @@
 // The per-request record behind the one log line per request: every route, hook or core call made while
 // handling a request can fill it (authentication method and outcome, account, reason, a gateway rule...),
 // and the line is written from it when the answer has gone out (see logging.ts).
-// The core reaches it without knowing HTTP: its observe.* calls land in the record of the request whose
-// async context they run in (AsyncLocalStorage, entered by the first onRequest hook).
-import { AsyncLocalStorage } from 'node:async_hooks';
+// The core reaches it without knowing HTTP: the HTTP layer hands the core the request's note (`authNoteOf`,
+// also in every `requestContext(req)`), and the core's authentication decisions land in this record. The record
+// is made on first use, so no hook runs for it (issue 9: no AsyncLocalStorage, whose promise hooks slowed
+// every request).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuthMethod, AuthOutcome } from '../core/metrics.js';
-import { requestPath } from '../http/context.js';
+import type { AuthMethod, AuthNote, AuthOutcome } from '../core/metrics.js';
+import { requestPath } from '../http/path.js';
 
 export type Dialect = 'toggl' | 'bookingbug' | 'public';
 
@@ -23,6 +24,8 @@ export interface RequestRecord {
   rule?: string;
   /** Further short facts a route wants on its line (no secrets: this is logged as is). */
   extra?: Record<string, string | number | boolean>;
+  /** The note handed to the core for this request (made once, on first use); not a field of the line. */
+  note?: AuthNote;
 }
 
 declare module 'fastify' {
@@ -31,8 +34,6 @@ declare module 'fastify' {
     logRecord?: RequestRecord;
   }
 }
-
-const storage = new AsyncLocalStorage<RequestRecord>();
 
 export function dialectOf(url: string): Dialect {
   const path = requestPath(url);
@@ -47,9 +48,10 @@ export function recordOf(req: FastifyRequest): RequestRecord {
   return req.logRecord;
 }
 
-/** The record of the request whose async context this runs in; undefined outside requests (CLI, timers). */
-export function currentRecord(): RequestRecord | undefined {
-  return storage.getStore();
+/** Where the core notes this request's authentication decisions (see noteAuth). */
+export function authNoteOf(req: FastifyRequest): AuthNote {
+  const record = recordOf(req);
+  return (record.note ??= (method, outcome, reason, account) => noteAuth(record, method, outcome, reason, account));
 }
 
 /**
@@ -67,10 +69,7 @@ export function noteAuth(record: RequestRecord, method: AuthMethod, outcome: Aut
   else if (outcome !== 'ok') delete record.account;
 }
 
-/** Installs the record: must be the app's first onRequest hook so every later hook runs inside it. */
+/** Declares the record on requests (made on first use by recordOf; no hook). */
 export function addRequestRecord(app: FastifyInstance): void {
   app.decorateRequest('logRecord', undefined);
-  app.addHook('onRequest', (req, _reply, done) => {
-    storage.run(recordOf(req), done);
-  });
 }

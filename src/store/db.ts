@@ -24,8 +24,12 @@ let queryObserver: ((seconds: number, sql: string) => void) | undefined;
 export function observeQueries(observer: ((seconds: number, sql: string) => void) | undefined): void {
   queryObserver = observer;
 }
+/** Reports one query's duration (Kysely's log hook, and the store's direct SQLite reads). */
+export function reportQuery(seconds: number, sql: string): void {
+  queryObserver?.(seconds, sql);
+}
 const log = (event: LogEvent) => {
-  if (event.level === 'query') queryObserver?.(event.queryDurationMillis / 1000, event.query.sql);
+  if (event.level === 'query') reportQuery(event.queryDurationMillis / 1000, event.query.sql);
 };
 
 export interface OpenDatabase {

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CompanySession } from '../../core/company-sessions.js';
 import type { Core } from '../../core/index.js';
 import type { ApplicationRow } from '../../store/store.js';
+import { authNoteOf } from '../../observe/request-record.js';
 import { ERRORS } from './errors.js';
 
 declare module 'fastify' {
@@ -31,7 +32,7 @@ export function addCredentialsHook(app: FastifyInstance, core: Core): void {
     const needs = req.routeOptions.config.bb;
     if (needs === undefined) return;
     const token = header(req, 'auth-token');
-    const session = token ? await core.companyLogins.check(req.bbApp, token) : undefined;
+    const session = token ? await core.companyLogins.check(req.bbApp, token, authNoteOf(req)) : undefined;
     if (!session || (needs === 'admin' && session.persona.kind !== 'administrator')) throw ERRORS.unauthorized();
     req.bbSession = session;
   });

@@ -8,7 +8,7 @@ import type { Identity } from '../../gateway/identity.js';
 import { matchRule, type Rule } from '../../gateway/rules.js';
 import { ERRORS as BB_ERRORS, sendBookingBugError } from '../bookingbug/errors.js';
 import { requestPath } from '../context.js';
-import { recordOf } from '../../observe/request-record.js';
+import { authNoteOf, recordOf } from '../../observe/request-record.js';
 import { authenticate } from '../toggl/authenticate.js';
 import { ERRORS as TOGGL_ERRORS, sendTogglError, type Generation } from '../toggl/errors.js';
 
@@ -64,7 +64,7 @@ async function bookingBug(core: Core, req: FastifyRequest, rule: Rule, params: R
     if (admin) throw BB_ERRORS.unauthorized();
     return { authMethod: 'application', applicationId: app.app_id };
   }
-  const session = await core.companyLogins.check(app, token);
+  const session = await core.companyLogins.check(app, token, authNoteOf(req));
   if (!session || (admin && session.persona.kind !== 'administrator')) throw BB_ERRORS.unauthorized();
   // An administrator's token acts in its company and every descendant (404 unknown, 403 outside the tree).
   const company = admin ? await core.companyLogins.actIn(session, Number(params.company_id)) : session.company;

@@ -7,7 +7,6 @@
 //   - with GATEWAY_UPSTREAM, the built-in reverse proxy: a catch-all route, so Gatehouse's own routes (more
 //     specific, matched first by the router) keep answering; everything else is decided and forwarded.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import replyFrom from '@fastify/reply-from';
 import type { Core } from '../../core/index.js';
 import { safeEqual } from '../../core/crypto.js';
 import { AssertionSigner, HEADER } from '../../gateway/identity.js';
@@ -154,6 +153,8 @@ export async function gateway(app: FastifyInstance, core: Core): Promise<void> {
   await app.register(async (scope) => check(scope, core, signer));
   const upstream = core.config.gateway.upstream;
   if (upstream !== undefined) {
+    // Loaded only when there is an upstream (issue 9: reply-from and undici were a large share of start-up).
+    const { default: replyFrom } = await import('@fastify/reply-from');
     await app.register(async (scope) => {
       await scope.register(replyFrom, {
         base: upstream,

@@ -8,6 +8,7 @@ import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
 import type { IssuedSession } from '../../core/sessions.js';
 import { requestContext } from '../context.js';
+import { authNoteOf } from '../../observe/request-record.js';
 import { ACCOUNTS_COOKIE, setAccountsCookie } from '../toggl/cookies.js';
 import { accountRoutes } from './account-routes.js';
 import { PageRenderer, shippedPagesDir } from './render.js';
@@ -72,7 +73,7 @@ export async function accountPages(app: FastifyInstance, core: Core): Promise<vo
       if (!cookie) return undefined;
       const token = await core.sessions.unwrap(cookie);
       if (token === undefined) return undefined;
-      return core.auth.session(token, ['accounts']).catch(() => undefined);
+      return core.auth.session(token, ['accounts'], authNoteOf(req)).catch(() => undefined);
     },
     async startSession(req, reply, p, remember, issued) {
       const s = issued ?? (await core.accounts.openSession(p.account.id, 'accounts', remember, core.store, requestContext(req)));

@@ -3,9 +3,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
-import { observe } from '../../core/metrics.js';
 import { parseBasic } from '../basic.js';
 import { requestContext } from '../context.js';
+import { authNoteOf } from '../../observe/request-record.js';
 import { ACCOUNTS_COOKIE, API_COOKIE } from './cookies.js';
 import { ERRORS, generationOfRequest, type Generation } from './errors.js';
 
@@ -57,14 +57,15 @@ export async function authenticate(
   target: AuthTarget = { method: req.method, generation: generationOfRequest(req) },
 ): Promise<Authenticated> {
   const generation = target.generation;
+  const note = authNoteOf(req);
   const basic = parseBasic(req.headers.authorization);
   if (basic.kind === 'malformed') {
-    observe.auth('password', 'bad_credentials', 'malformed_basic');
+    note('password', 'bad_credentials', 'malformed_basic');
     throw ERRORS.badCredentials();
   }
   if (basic.kind === 'ok') {
     if (accepts === 'cookie') throw ERRORS.needsCookie();
-    if (basic.password === 'api_token') return { ...(await core.auth.apiToken(basic.user)), via: 'basic' };
+    if (basic.password === 'api_token') return { ...(await core.auth.apiToken(basic.user, note)), via: 'basic' };
     return { ...(await core.auth.password(basic.user, basic.password, requestContext(req), { cache: true })), via: 'basic' };
   }
 
@@ -75,17 +76,17 @@ export async function authenticate(
     let found: Authenticated | undefined;
     if (accountsCookie) {
       const token = await core.sessions.unwrap(accountsCookie);
-      if (token !== undefined) found = await core.auth.session(token, ['accounts']).then((p) => ({ ...p, via: 'accounts-cookie' as const }), () => undefined);
+      if (token !== undefined) found = await core.auth.session(token, ['accounts'], note).then((p) => ({ ...p, via: 'accounts-cookie' as const }), () => undefined);
     }
     if (!found && apiCookie) {
-      found = await core.auth.session(apiCookie, ['api']).then((p) => ({ ...p, via: 'api-cookie' as const }), () => undefined);
+      found = await core.auth.session(apiCookie, ['api'], note).then((p) => ({ ...p, via: 'api-cookie' as const }), () => undefined);
     }
     if (found) {
       if (!SAFE_METHODS.has(target.method) && crossSite(req, core.config.publicUrl)) throw ERRORS.crossSite();
       return found;
     }
     if (accountsCookie || apiCookie) {
-      observe.auth('session', 'bad_credentials', 'bad_cookie');
+      note('session', 'bad_credentials', 'bad_cookie');
       throw ERRORS.badCredentials();
     }
   }

@@ -2,12 +2,13 @@
 // v9 writes times as RFC 3339 UTC with `Z`; v8 as `+00:00` and leaves out fields whose value is null.
 import type { UserProfile, WorkspaceView } from '../../core/deps.js';
 
+/** RFC 3339 in UTC without milliseconds: toISOString() always ends in `.sssZ`, which is cut off. */
 export function isoZ(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `${new Date(ms).toISOString().slice(0, -5)}Z`;
 }
 
 export function isoOffset(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+  return `${new Date(ms).toISOString().slice(0, -5)}+00:00`;
 }
 
 export function imageUrl(publicUrl: string): string {
