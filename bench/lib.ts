@@ -109,11 +109,17 @@ export async function startProcess(args: string[], env: Record<string, string>, 
   const child = spawn(process.execPath, args, { env: { ...process.env, ...fullEnv }, stdio: ['ignore', 'pipe', 'inherit'], cwd: options.cwd ?? ROOT });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
+    const read = (c: Buffer) => {
       out += c.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
+      if (m) {
+        // From here on the output is drained and dropped (at LOG_LEVEL=info, a line per request).
+        child.stdout?.off('data', read);
+        child.stdout?.resume();
+        resolve(m[1] as string);
+      }
+    };
+    child.stdout?.on('data', read);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
   });
   const startMs = performance.now() - t0;

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench${s.scale ? ' -- --scale' : ''}\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} cores, ` +
       `autocannon with ${s.connections} loopback connections for ${s.seconds} s per row (after a 1 s warm-up), each server alone in its own process, ` +
-      'the load generator in the bench process on the same machine. Ratios compare rows of this run; better-auth runs on SQLite only, ' +
+      'the load generator in the bench process on the same machine. Gatehouse runs at LOG_LEVEL=warn (no request log lines) except in the row marked LOG_LEVEL=info. Ratios compare rows of this run; better-auth runs on SQLite only, ' +
       'so PostgreSQL rows are compared with its SQLite figure. ' +
       `Machine load average (1 min) at the start: ${loadBefore.toFixed(1)}, at the end: ${(loadavg()[0] ?? 0).toFixed(1)}; ` +
       `with more runnable processes than the ${cpus().length} cores, every figure here is depressed and noisy.`,

@@ -1,14 +1,15 @@
 // The API reference: an OpenAPI 3.1 document generated from the route schemas (@fastify/swagger) at
-// GET /openapi.json, and a readable page at GET /docs (@fastify/swagger-ui, served from the package: no CDN).
+// GET /openapi.json, and a readable page at GET /docs (@fastify/swagger-ui, served from the package: no CDN),
+// both from an instance of their own built on first use (see referenceBuilder).
 // What the route schemas do not say is added here, in one place, from what each route declares: its dialect
 // (by prefix), the credentials it takes (config.auth / config.bb) and so its security schemes, and the
 // error bodies of its dialect. Every registered route is in the document unless it opts out with a reason
 // (config.openapiOptOut); test/e2e/openapi.test.ts holds every route to that.
-import swagger, { type SwaggerOptions } from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
+import type { SwaggerOptions } from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema, type RouteOptions } from 'fastify';
 import type { Core } from '../core/index.js';
 import { BookingBugError } from './bookingbug/responses.js';
+import { lazyCompilers } from './compilers.js';
 import { PAGE_TAG } from './pages/schemas.js';
 import { TogglError, TogglV8Error } from './toggl/responses.js';
 
@@ -20,6 +21,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered (method, URL, opt-out reason), for the "every route is documented" test. */
     routeInventory: Array<{ method: string; url: string; optOut: string | undefined }>;
+    /** The OpenAPI document (GET /openapi.json), generated on first use. */
+    openApiDocument(): Promise<Record<string, unknown>>;
   }
 }
 
@@ -202,23 +205,8 @@ async function refuseBodies(req: FastifyRequest, reply: FastifyReply): Promise<v
   }
 }
 
-/** Registers the document, the reference page and the route inventory; call before any route is added. */
-export async function registerOpenApi(app: FastifyInstance, core: Core): Promise<void> {
-  app.decorate('routeInventory', []);
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    // Read when asked: an onRoute hook of an inner scope may still add the opt-out after this one ran.
-    for (const method of methods) {
-      app.routeInventory.push({
-        method,
-        url: route.url,
-        get optOut() {
-          return route.config?.openapiOptOut;
-        },
-      });
-    }
-  });
-  const options: SwaggerOptions = {
+function documentOptions(core: Core): SwaggerOptions {
+  return {
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -245,16 +233,69 @@ export async function registerOpenApi(app: FastifyInstance, core: Core): Promise
     },
     transform: describeRoute,
   };
-  await app.register(swagger, options);
-  // The reference page and its assets, from the package; left out of the document with a reason.
-  await app.register(async (scope) => {
-    scope.addHook('onRoute', (route) => {
-      route.config = { ...(route.config ?? {}), openapiOptOut: 'the reference page and its assets' };
-    });
-    scope.addHook('onRequest', refuseBodies);
-    await scope.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+}
+
+async function noAnswer(): Promise<void> {
+  // Never called: the reference instance only describes the server's routes.
+}
+
+/**
+ * The document and the reference page live in an instance of their own, built on the first request for either:
+ * @fastify/swagger, swagger-ui and their modules (yaml, @fastify/static, ...) are not loaded at start and take
+ * no memory in a server nobody asks for its reference (issue 9). It holds a copy of every documented route of
+ * the server (schema and config, no handler), so the document is generated from the very same declarations.
+ */
+function referenceBuilder(core: Core, routes: RouteOptions[]): () => Promise<FastifyInstance> {
+  let built: Promise<FastifyInstance> | undefined;
+  return () =>
+    (built ??= (async () => {
+      const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
+      const reference = Fastify({ logger: false, exposeHeadRoutes: false, schemaController: lazyCompilers() });
+      await reference.register(swagger, documentOptions(core));
+      for (const r of routes) {
+        const methods = (Array.isArray(r.method) ? r.method : [r.method]).filter((m) => m !== 'HEAD');
+        if (methods.length === 0 || r.config?.openapiOptOut !== undefined) continue;
+        reference.route({ method: methods, url: r.url, schema: r.schema ?? {}, config: r.config ?? {}, handler: noAnswer });
+      }
+      await reference.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+      await reference.ready();
+      return reference;
+    })());
+}
+
+/** Registers the document, the reference page and the route inventory; call before any route is added. */
+export async function registerOpenApi(app: FastifyInstance, core: Core): Promise<void> {
+  app.decorate('routeInventory', []);
+  const routes: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    routes.push(route);
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    // Read when asked: an onRoute hook of an inner scope may still add the opt-out after this one ran.
+    for (const method of methods) {
+      app.routeInventory.push({
+        method,
+        url: route.url,
+        get optOut() {
+          return route.config?.openapiOptOut;
+        },
+      });
+    }
   });
+  const reference = referenceBuilder(core, routes);
+  app.decorate('openApiDocument', async () => (await reference()).swagger() as unknown as Record<string, unknown>);
+
+  // The reference page and its assets, answered by the reference instance; left out of the document.
+  const page = async (req: FastifyRequest, reply: FastifyReply) => {
+    const etag = req.headers['if-none-match'];
+    const res = await (await reference()).inject({ method: req.method as 'GET' | 'HEAD', url: req.url, headers: etag === undefined ? {} : { 'if-none-match': etag } });
+    const headers = { ...res.headers };
+    for (const name of ['connection', 'transfer-encoding', 'content-length', 'keep-alive']) delete headers[name];
+    return reply.code(res.statusCode).headers(headers).send(res.rawPayload.length > 0 ? res.rawPayload : undefined);
+  };
+  for (const url of ['/docs', '/docs/*']) {
+    app.route({ method: ['GET', 'HEAD'], url, schema: { hide: true }, config: { openapiOptOut: 'the reference page and its assets' }, onRequest: refuseBodies, handler: page });
+  }
   app.get('/openapi.json', { schema: { hide: true }, config: { openapiOptOut: 'the OpenAPI document itself' }, onRequest: refuseBodies }, async (_req, reply) => {
-    return reply.type('application/json; charset=utf-8').send(app.swagger());
+    return reply.type('application/json; charset=utf-8').send(await app.openApiDocument());
   });
 }

@@ -1,7 +1,8 @@
 // The store: the only module that writes SQL. The core calls these named queries and never sees Kysely.
 // Every method takes times from its caller, so the core's clock is the only clock.
 import type BetterSqlite3 from 'better-sqlite3';
-import { Migrator, sql, type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
+import { Migrator, sql } from './kysely.js';
 import { reportQuery } from './db.js';
 import { StaticMigrations, type Dialect } from './migrations.js';
 import { PreparedQuery } from './prepared.js';

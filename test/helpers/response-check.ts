@@ -37,18 +37,21 @@ export class ResponseCheck {
   /** Answers checked, by "METHOD template status". */
   readonly seen = new Map<string, number>();
   private doc: Doc | undefined;
+  private loading: Promise<Doc> | undefined;
   private readonly ajv = schemaValidator();
   private readonly compiled = new WeakMap<object, ValidateFunction>();
 
   /** Adds the checking hook; call on a new instance, before its routes (AppOptions.instrument). */
   attach(app: FastifyInstance): void {
     app.addHook('onSend', (req, reply, payload, done) => {
-      try {
-        this.check(app, req, reply, payload);
-      } catch (err) {
-        this.problems.push(`${req.method} ${req.url}: the check itself failed: ${String(err)}`);
-      }
-      done(null, payload);
+      // The document is generated on first use; the first answers wait for it.
+      (this.doc ? Promise.resolve(this.doc) : (this.loading ??= app.openApiDocument().then((d) => (this.doc = d as unknown as Doc))))
+        .then(
+          (doc) => this.check(doc, req, reply, payload),
+          (err: unknown) => this.problems.push(`${req.method} ${req.url}: no document to check against: ${String(err)}`),
+        )
+        .catch((err: unknown) => this.problems.push(`${req.method} ${req.url}: the check itself failed: ${String(err)}`))
+        .finally(() => done(null, payload));
     });
   }
 
@@ -59,16 +62,15 @@ export class ResponseCheck {
     throw new Error(`${unique.length} answer(s) do not match /openapi.json:\n${unique.slice(0, 30).join('\n')}`);
   }
 
-  private check(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply, payload: unknown): void {
+  private check(doc: Doc, req: FastifyRequest, reply: FastifyReply, payload: unknown): void {
     const template = req.routeOptions.url;
     // No route matched (the not-found handlers) or a route left out of the document with a stated reason.
     if (template === undefined || req.routeOptions.config?.openapiOptOut !== undefined || (req.routeOptions.schema as { hide?: boolean } | undefined)?.hide) return;
-    this.doc ??= app.swagger() as unknown as Doc;
     const method = req.method === 'HEAD' ? 'get' : req.method.toLowerCase();
     const status = String(reply.statusCode);
     const where = `${req.method} ${toOpenApiPath(template)} ${status}`;
     this.seen.set(where, (this.seen.get(where) ?? 0) + 1);
-    const op = this.doc.paths[toOpenApiPath(template)]?.[method];
+    const op = doc.paths[toOpenApiPath(template)]?.[method];
     if (!op) {
       this.problems.push(`${where}: the route is not in the document`);
       return;

@@ -1,5 +1,6 @@
 // Toggl Track API v9 (/api/v9): flat JSON bodies, errors as JSON strings (spec/toggl.md §2).
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '../typebox.js';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { requestContext } from '../context.js';
