@@ -95,7 +95,7 @@ function withError(responses: Responses, status: string, description: string, er
   const mine = existing?.content?.['application/json']?.schema;
   const headers = status === '429' || status === '503' ? { headers: RETRY_AFTER } : {};
   responses[status] = mine
-    ? { ...existing, ...headers, description: `${description}; or ${String((mine as { description?: string }).description ?? 'the documented answer')}`, content: json({ anyOf: [mine, error] }) }
+    ? { ...existing, ...headers, description: `${description}; or: ${String((mine as { description?: string }).description ?? 'the documented answer')}`, content: json({ anyOf: [mine, error] }) }
     : { description, ...headers, content: json(error) };
 }
 
