@@ -4,7 +4,8 @@
 // GET /api/v9/me on the same server. Loaded with the same load generator and settings as every other row.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort, startNginx, which, type Front } from '../../test/helpers/gateway.js';
+import { startNginx, which, type Front } from '../../test/helpers/gateway.js';
+import { freePort } from '../../test/helpers/ports.js';
 import { ROOT, basic, load, startGatehouse, type Group, type Proc, type Row, type Settings, type Target } from '../lib.js';
 
 const PASSWORD = 'bench-lantern-orbit-47';

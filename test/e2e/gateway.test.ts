@@ -15,9 +15,10 @@ import { createJrniClient } from '@bookinglab/booking-journey-api';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { emailKey } from '../../src/core/validate.js';
 import { admin, application, company, member, type App } from '../helpers/bookingbug.js';
-import { freePort, missing, startCaddy, startNginx, startUpstream, type Front, type Received, type Upstream } from '../helpers/gateway.js';
+import { missing, startCaddy, startNginx, startUpstream, type Front, type Received, type Upstream } from '../helpers/gateway.js';
 import { request, type RequestOptions, type Response } from '../helpers/http.js';
 import { BACKEND, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { closedPort } from '../helpers/ports.js';
 
 const ACCOUNTS_COOKIE = '__Secure-accounts-session';
 const API_COOKIE = 'toggl_api_session_new';
@@ -430,7 +431,7 @@ describe('gateway: built-in proxy, nginx auth_request, Caddy forward_auth', () =
       const slow = await request(B.url, '/api/v9/slow/3000', { auth: [a.apiToken, 'api_token'] });
       assert.equal(slow.status, 504);
       assert.equal(slow.text, '"Gateway timeout"');
-      const dead = await startTestServer({ GATEWAY_UPSTREAM: `http://127.0.0.1:${await freePort()}`, GATEHOUSE_SECRET: secret });
+      const dead = await startTestServer({ GATEWAY_UPSTREAM: `http://127.0.0.1:${await closedPort()}`, GATEHOUSE_SECRET: secret });
       try {
         const email = uniqueEmail('gw-dead');
         assert.equal((await request(dead.url, '/api/signup', { method: 'POST', json: { email, password: GOOD_PASSWORD } })).status, 201);

@@ -4,7 +4,6 @@
 // Also: the default backoff reaches hours and retries for more than a day.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +12,7 @@ import { request } from '../helpers/http.js';
 import { GOOD_PASSWORD, startTestServerIn, testEnv, uniqueEmail, type TestServer } from '../helpers/server.js';
 import { resetCodeIn, startSmtp, type SmtpProcess } from '../helpers/smtp.js';
 import { runGatehouse, type CliRun } from '../helpers/cli.js';
+import { closedPort } from '../helpers/ports.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,22 +24,6 @@ interface Status {
   last_errors: Array<{ id: number; attempts: number; dead: boolean; next_attempt_at: string | null; last_error: string }>;
 }
 
-/**
- * A port nothing listens on, below Linux's ephemeral range (32768 and up): a connection to a free port in
- * that range can be given the same port as its own source and connect to itself (TCP simultaneous open),
- * and the "down" SMTP server would then accept and never greet.
- */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const free = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 describe('mail outbox: backoff, dead letters, operator status and retry', () => {
   let dataDir: string;
@@ -58,7 +42,7 @@ describe('mail outbox: backoff, dead letters, operator status and retry', () => 
 
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'gatehouse-mail-'));
-    smtpPort = await freePort();
+    smtpPort = await closedPort();
     // SMTP is down: nothing listens on smtpPort. Retries after 1 s, at most 1 s apart, for 3 s.
     env = testEnv(dataDir, {
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,

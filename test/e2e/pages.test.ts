@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -13,6 +12,7 @@ import { auditPage, browserSkipReason, launchChromium } from '../helpers/browser
 import { deployment, killAllServers, startServerProcess, type Deployment } from '../helpers/process.js';
 import { GOOD_PASSWORD, uniqueEmail } from '../helpers/server.js';
 import { resetCodeIn, startSmtp, type SmtpProcess } from '../helpers/smtp.js';
+import { freePort } from '../helpers/ports.js';
 
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -28,17 +28,6 @@ const PAGES = [
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const EXAMPLE_PAGES = path.join(ROOT, 'examples', 'pages');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('account pages in Chromium', { skip: browserSkipReason() ?? false, timeout: 900_000 }, () => {
   let smtp: SmtpProcess;

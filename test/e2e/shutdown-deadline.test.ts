@@ -5,17 +5,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { emailKey } from '../../src/core/validate.js';
 import { openStore } from '../../src/server.js';
-import { deployment, killAllServers, startServerProcess, type Deployment } from '../helpers/process.js';
+import { deployment, killAllServers, MAIN, serverEnv, startServerProcess, type Deployment } from '../helpers/process.js';
 import { BACKEND, GOOD_PASSWORD, uniqueEmail } from '../helpers/server.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Stuck {
@@ -30,19 +27,7 @@ interface Stuck {
  */
 async function startStuck(d: Deployment, env: Record<string, string>): Promise<Stuck> {
   const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      MANAGEMENT_PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: d.dataDir,
-      DATABASE_URL: d.databaseUrl,
-      GATEHOUSE_SECRET: d.secret,
-      LOG_LEVEL: 'info',
-      SIGNUPS_PER_ADDRESS: '1000000',
-      LOGIN_ADDRESS_MAX_FAILURES: '1000000',
-      ...env,
-    },
+    env: serverEnv(d, { LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   process.once('exit', () => child.kill('SIGKILL'));

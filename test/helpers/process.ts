@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKEND } from './server.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
+/** The compiled server entry point (dist/src/main.js). */
+export const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
 
 export interface Exit {
   code: number | null;
@@ -93,32 +94,39 @@ export function deployment(env: Record<string, string> = {}): Deployment {
   };
 }
 
-/** Starts one server process of a deployment; `env` overrides settings for this process only. */
-export async function startServerProcess(d: Deployment, env: Record<string, string> = {}, startTimeoutMs = 20000): Promise<ServerProcess> {
-  // A clean environment: only what node needs, then the deployment's settings. Nothing leaks in from the
-  // shell running the tests (a stray LOGIN_MAX_FAILURES or DATABASE_URL would change what is tested).
+/**
+ * The environment of one server process of a deployment: only what node needs, then the deployment's settings,
+ * then `env`. Nothing leaks in from the shell running the tests (a stray LOGIN_MAX_FAILURES or DATABASE_URL
+ * would change what is tested).
+ */
+export function serverEnv(d: Deployment, env: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'SYSTEMROOT']) {
     const v = process.env[k];
     if (v !== undefined) base[k] = v;
   }
+  return {
+    ...base,
+    PORT: '0',
+    MANAGEMENT_PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: d.dataDir,
+    DATABASE_URL: d.databaseUrl,
+    GATEHOUSE_SECRET: d.secret,
+    LOG_LEVEL: 'warn',
+    // All test traffic comes from 127.0.0.1: lift the per-address limits (as test/helpers/server.ts does).
+    LOGIN_ADDRESS_MAX_FAILURES: '1000000',
+    RESET_MAIL_PER_ADDRESS: '1000000',
+    SIGNUPS_PER_ADDRESS: '1000000',
+    ...d.env,
+    ...env,
+  };
+}
+
+/** Starts one server process of a deployment; `env` overrides settings for this process only. */
+export async function startServerProcess(d: Deployment, env: Record<string, string> = {}, startTimeoutMs = 20000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...base,
-      PORT: '0',
-      MANAGEMENT_PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: d.dataDir,
-      DATABASE_URL: d.databaseUrl,
-      GATEHOUSE_SECRET: d.secret,
-      LOG_LEVEL: 'warn',
-      // All test traffic comes from 127.0.0.1: lift the per-address limits (as test/helpers/server.ts does).
-      LOGIN_ADDRESS_MAX_FAILURES: '1000000',
-      RESET_MAIL_PER_ADDRESS: '1000000',
-      SIGNUPS_PER_ADDRESS: '1000000',
-      ...d.env,
-      ...env,
-    },
+    env: serverEnv(d, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
