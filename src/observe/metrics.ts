@@ -7,6 +7,7 @@ import client from 'prom-client';
 import type { Core } from '../core/index.js';
 import type { CoreObserver } from '../core/metrics.js';
 import type { RequestRecord } from './request-record.js';
+import { FastCounter, FastHistogram, type HistogramSeries } from './series.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 /** Session revocations are counted from these audit events (detail.revoked, or one for a logout). */
@@ -28,51 +29,29 @@ function statementOf(sql: string): string {
   return ['select', 'insert', 'update', 'delete', 'with', 'begin', 'commit', 'rollback'].includes(word) ? word : 'other';
 }
 
-/**
- * A label set made once per key and reused (issue 9: no label object, String() or regular expression per
- * request or query). Keys are bounded like the labels themselves (route templates, methods and statuses; the
- * SQL texts of the code); past MAX_KEPT distinct keys, further label sets are made per call.
- */
-const MAX_KEPT = 5000;
-function labelsFor<L>(known: Map<string, L>, key: string, make: () => L): L {
-  let labels = known.get(key);
-  if (labels === undefined) {
-    labels = make();
-    if (known.size < MAX_KEPT) known.set(key, labels);
-  }
-  return labels;
-}
-
 export function createMetrics(core: Core): ServerMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   const secondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-  const requests = new client.Counter({
-    name: 'gatehouse_http_requests_total',
-    help: 'HTTP requests answered, by route template, method and status',
-    labelNames: ['route', 'method', 'status'],
-    registers: [registry],
-  });
-  const duration = new client.Histogram({
-    name: 'gatehouse_http_request_duration_seconds',
-    help: 'Time from request arrival to the end of the answer, by route template, method and status',
-    labelNames: ['route', 'method', 'status'],
-    buckets: secondsBuckets,
-    registers: [registry],
-  });
-  const auth = new client.Counter({
-    name: 'gatehouse_auth_total',
-    help: 'Authentication decisions by dialect, method (password, api_token, session, auth_token) and outcome (ok, bad_credentials, locked, disabled, expired)',
-    labelNames: ['dialect', 'method', 'outcome'],
-    registers: [registry],
-  });
-  const gateway = new client.Counter({
-    name: 'gatehouse_gateway_decisions_total',
-    help: 'Gateway decisions (forward-auth checks and built-in proxy requests), by the rule that matched and whether it allowed the request',
-    labelNames: ['rule', 'allowed'],
-    registers: [registry],
-  });
+  // The request path's metrics are kept in plain numbers and read by the registry at scrape time (series.ts).
+  const duration = new FastHistogram(
+    'gatehouse_http_request_duration_seconds',
+    'Time from request arrival to the end of the answer, by route template, method and status',
+    secondsBuckets,
+    { route: '(other)', method: 'OTHER', status: '0' },
+  ).registerIn(registry);
+  duration.countsAs('gatehouse_http_requests_total', 'HTTP requests answered, by route template, method and status').registerIn(registry);
+  const auth = new FastCounter(
+    'gatehouse_auth_total',
+    'Authentication decisions by dialect, method (password, api_token, session, auth_token) and outcome (ok, bad_credentials, locked, disabled, expired)',
+    { dialect: 'other', method: 'other', outcome: 'other' },
+  ).registerIn(registry);
+  const gateway = new FastCounter(
+    'gatehouse_gateway_decisions_total',
+    'Gateway decisions (forward-auth checks and built-in proxy requests), by the rule that matched and whether it allowed the request',
+    { rule: '(other)', allowed: 'false' },
+  ).registerIn(registry);
   const lockouts = new client.Counter({
     name: 'gatehouse_lockouts_total',
     help: 'Login cool-downs started, by scope (account: one email; address: one client address)',
@@ -137,13 +116,12 @@ export function createMetrics(core: Core): ServerMetrics {
       this.set({ state: 'dead' }, counts.dead);
     },
   });
-  const queries = new client.Histogram({
-    name: 'gatehouse_store_query_duration_seconds',
-    help: 'Database query time, by statement (select, insert, update, delete, ...)',
-    labelNames: ['statement'],
-    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
-  });
+  const queries = new FastHistogram(
+    'gatehouse_store_query_duration_seconds',
+    'Database query time, by statement (select, insert, update, delete, ...)',
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    { statement: 'other' },
+  ).registerIn(registry);
 
   // Authentication decisions are not observed here: the core notes them in the request's record, and they
   // are counted once per request when it ends (request() below), so a fallback from one cookie to the next
@@ -169,22 +147,36 @@ export function createMetrics(core: Core): ServerMetrics {
     },
   };
 
-  const requestLabels = new Map<string, { route: string; method: string; status: string }>();
-  const statementLabels = new Map<string, { statement: string }>();
+  const statementSeries = new Map<string, HistogramSeries>();
 
   return {
     registry,
     observer,
     request(route, method, status, seconds, record) {
-      const labels = labelsFor(requestLabels, `${status} ${method} ${route}`, () => ({ route, method: METHODS.has(method) ? method : 'OTHER', status: String(status) }));
-      requests.inc(labels);
-      duration.observe(labels, seconds);
-      if (record.auth && record.outcome) auth.inc({ dialect: record.dialect, method: record.auth, outcome: record.outcome });
+      // A series' key is made of its label values, so two keys never name the same series.
+      const m = METHODS.has(method) ? method : 'OTHER';
+      duration.observe(
+        duration.series(`${status} ${m} ${route}`, () => ({ route, method: m, status: String(status) })),
+        seconds,
+      );
+      const { auth: how, outcome } = record;
+      if (how && outcome) auth.add(`${record.dialect} ${how} ${outcome}`, () => ({ dialect: record.dialect, method: how, outcome }));
       // Rule names come from the operator's rules file, a bounded set.
-      if (record.rule !== undefined) gateway.inc({ rule: record.rule, allowed: String(record.extra?.allowed === true) });
+      const rule = record.rule;
+      if (rule !== undefined) {
+        const allowed = String(record.extra?.allowed === true);
+        gateway.add(`${allowed} ${rule}`, () => ({ rule, allowed }));
+      }
     },
     query(seconds, sql) {
-      queries.observe(labelsFor(statementLabels, sql, () => ({ statement: statementOf(sql) })), seconds);
+      let series = statementSeries.get(sql);
+      if (series === undefined) {
+        const statement = statementOf(sql);
+        series = queries.series(statement, () => ({ statement }));
+        // The SQL texts of the code, a bounded set; the guard keeps an unexpected variety from growing it.
+        if (statementSeries.size < 5000) statementSeries.set(sql, series);
+      }
+      queries.observe(series, seconds);
     },
     render: () => registry.metrics(),
   };

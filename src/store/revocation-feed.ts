@@ -3,9 +3,10 @@
 //   a poll of the revocations table every POLL_MS. A lost notification or a reconnect is covered by the poll;
 //   and the cache serves nothing from memory while no poll has succeeded within the last second, so a
 //   revoked credential can never live longer than that on any instance.
-// - SQLite: processes sharing one file. Before every cache lookup, PRAGMA data_version (a counter of commits
-//   made by other connections) is compared with the last value seen; when it moved, the new revocation rows
-//   are read (better-sqlite3 is synchronous, so this happens before the lookup answers): no staleness at all.
+// - SQLite: processes sharing one file. Before the first cache lookup of each event-loop turn, PRAGMA
+//   data_version (a counter of commits made by other connections) is compared with the last value seen; when
+//   it moved, the new revocation rows are read (better-sqlite3 is synchronous, so this happens before the
+//   lookup answers): a revocation committed before a request was sent is always seen.
 import type pg from 'pg';
 import type { RevocationGuard } from '../core/credential-cache.js';
 import { loadPg } from './db.js';
@@ -39,8 +40,19 @@ function sqliteFeed(store: Store, target: FeedTarget): RevocationFeed {
   const since = db.prepare('select id, tag from revocations where id > ? order by id');
   let seen = version.get() as number;
   let last = Number(db.prepare('select coalesce(max(id), 0) from revocations').pluck().get());
+  // One check per event-loop turn (issue 9: the check takes a read lock, two system calls, and was 13 % of
+  // a token request): it is made by the first lookup after the turn's I/O was polled, and every lookup
+  // of the same turn answers requests whose bytes had already arrived when that check ran, so a revocation
+  // committed before any of them was sent is seen. The flag is cleared in the turn's check phase.
+  let checked = false;
+  const clear = () => {
+    checked = false;
+  };
   return {
     sync() {
+      if (checked) return;
+      checked = true;
+      setImmediate(clear);
       const v = version.get() as number;
       if (v === seen) return;
       seen = v;

@@ -61,7 +61,7 @@ export async function accountsRoutes(app: FastifyInstance, core: Core): Promise<
       if (!body.email || !body.password) throw ERRORS.badCredentials();
       p = await core.auth.password(body.email, body.password, requestContext(req), { cache: false });
     } else {
-      p = await authenticate(core, req, 'basic');
+      p = await authenticate(core, req, 'basic', { method: req.method, generation: 'accounts' });
     }
     await startSession(req, reply, p, body.remember_me === true);
     return userAccounts(core.accounts.profile(p));

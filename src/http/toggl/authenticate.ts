@@ -1,13 +1,13 @@
 // Who is calling a Toggl route: Basic (email:password or token:api_token) first, then the accounts
 // cookie, then the API session cookie. Cookie-authenticated state changes from another site are refused.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
 import { parseBasic } from '../basic.js';
 import { requestContext } from '../context.js';
 import { authNoteOf } from '../../observe/request-record.js';
 import { ACCOUNTS_COOKIE, API_COOKIE } from './cookies.js';
-import { ERRORS, generationOfRequest, type Generation } from './errors.js';
+import { ERRORS, type Generation } from './errors.js';
 
 export type Accepts = 'any' | 'basic' | 'cookie';
 
@@ -50,12 +50,7 @@ export interface AuthTarget {
  * `target` is the request being authenticated when it is not `req` itself: the gateway's forward-auth check
  * authenticates the method and URI a proxy reports, with the headers (credentials) the proxy passed on.
  */
-export async function authenticate(
-  core: Core,
-  req: FastifyRequest,
-  accepts: Accepts = 'any',
-  target: AuthTarget = { method: req.method, generation: generationOfRequest(req) },
-): Promise<Authenticated> {
+export async function authenticate(core: Core, req: FastifyRequest, accepts: Accepts, target: AuthTarget): Promise<Authenticated> {
   const generation = target.generation;
   const note = authNoteOf(req);
   const basic = parseBasic(req.headers.authorization);
@@ -95,15 +90,26 @@ export async function authenticate(
   throw ERRORS.badCredentials();
 }
 
-/**
- * Authenticates every route that declares `config.auth`, on request arrival: a caller without valid
- * credentials is answered 401/403 before its body is parsed or validated.
- */
-export function addAuthHook(app: FastifyInstance, core: Core): void {
+/** Declares the principal on the dialect's requests (set by the routes' auth hooks). */
+export function declarePrincipal(app: FastifyInstance): void {
   app.decorateRequest('togglPrincipal', undefined);
-  app.addHook('onRequest', async (req) => {
-    const accepts = req.routeOptions.config.auth;
-    if (accepts !== undefined) req.togglPrincipal = await authenticate(core, req, accepts);
+}
+
+/**
+ * Authenticates every route of a generation's plugin that declares `config.auth`, on request arrival: a caller
+ * without valid credentials is answered 401/403 before its body is parsed or validated. The hook is the
+ * route's own, made when the route is registered with its accepted credentials and generation, so no request
+ * looks up its route's options (issue 9: Fastify builds that object anew on every read).
+ */
+export function addAuthHook(scope: FastifyInstance, core: Core, generation: Generation): void {
+  scope.addHook('onRoute', (route) => {
+    const accepts = route.config?.auth;
+    if (accepts === undefined) return;
+    const hook: onRequestAsyncHookHandler = async (req) => {
+      req.togglPrincipal = await authenticate(core, req, accepts, { method: req.method, generation });
+    };
+    // First, as the dialect-wide hook it replaces was; a new array, so the HEAD twin of a GET gets its own.
+    route.onRequest = [hook, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())];
   });
 }
 

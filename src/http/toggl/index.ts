@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { parseJsonBody } from '../json.js';
 import { accountsRoutes } from './accounts.js';
-import { addAuthHook } from './authenticate.js';
+import { addAuthHook, declarePrincipal } from './authenticate.js';
 import { ERRORS, sendTogglError, tagGeneration, type Generation } from './errors.js';
 import { v8Routes } from './v8.js';
 import { v9Routes } from './v9.js';
@@ -20,7 +20,7 @@ export async function togglDialect(app: FastifyInstance, core: Core): Promise<vo
     }
   });
   app.setErrorHandler((err, req, reply) => sendTogglError(err, req, reply));
-  addAuthHook(app, core);
+  declarePrincipal(app);
 
   // Each generation is its own plugin; its routes carry their generation, so errors are rendered in its
   // format without looking at the URL again.
@@ -33,6 +33,7 @@ export async function togglDialect(app: FastifyInstance, core: Core): Promise<vo
     await app.register(
       async (scope) => {
         tagGeneration(scope, generation);
+        addAuthHook(scope, core, generation);
         await routes(scope, core);
       },
       { prefix },

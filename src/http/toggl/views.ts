@@ -2,13 +2,29 @@
 // v9 writes times as RFC 3339 UTC with `Z`; v8 as `+00:00` and leaves out fields whose value is null.
 import type { UserProfile, WorkspaceView } from '../../core/deps.js';
 
+/**
+ * The UTC time of `ms` to the second, `YYYY-MM-DDTHH:MM:SS`, remembered for the last few hundred times asked:
+ * an account's times are rendered on every `/me` (four of them), and toISOString() was 5 % of a token
+ * request (issue 9).
+ */
+const seconds = new Map<number, string>();
+function utcSeconds(ms: number): string {
+  let text = seconds.get(ms);
+  if (text === undefined) {
+    if (seconds.size >= 512) seconds.clear();
+    text = new Date(ms).toISOString().slice(0, -5);
+    seconds.set(ms, text);
+  }
+  return text;
+}
+
 /** RFC 3339 in UTC without milliseconds: toISOString() always ends in `.sssZ`, which is cut off. */
 export function isoZ(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, -5)}Z`;
+  return `${utcSeconds(ms)}Z`;
 }
 
 export function isoOffset(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, -5)}+00:00`;
+  return `${utcSeconds(ms)}+00:00`;
 }
 
 export function imageUrl(publicUrl: string): string {
