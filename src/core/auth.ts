@@ -47,20 +47,19 @@ export class Authenticator {
     // after NFKC, so a longer one fails at once; 4096 code units bounds the work of normalising.
     if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) throw failed(note, 'malformed');
     if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw failed(note, 'password_too_long');
-    await throttle.check(store, key, ctx.ip).catch((err: unknown) => {
-      if (err instanceof CoreError && err.code === 'locked') noteAuth(note, 'password', 'locked', 'locked');
-      throw err;
-    });
-
     const generation = cache.generation;
     if (options.cache) {
-      // Any change to the account (password, email, state) drops the entry in every process (credential-cache.ts).
+      // Any change to the account (password, email, state) drops the entry in every process (credential-cache.ts),
+      // and so does a cool-down of the email (its tag, see remember below). The address's cool-down is known
+      // from memory too, or checked in the store first.
       const hit = cache.lookup(key, password);
       if (isUsable(hit) && hit.email_key === key) {
+        if (!throttle.addressClear(ctx.ip)) await this.checkThrottle(key, ctx);
         noteAuth(note, 'password', 'ok', 'ok_cached', hit.public_id);
         return { account: hit, method: 'password' };
       }
     }
+    await this.checkThrottle(key, ctx);
 
     const found = await store.accountByEmailKey(key);
     const account = found && (!options.eligible || (await options.eligible(found))) ? found : undefined;
@@ -96,10 +95,18 @@ export class Authenticator {
         .then((rehashed) => store.updateAccount(account.id, { password_hash: rehashed }))
         .catch(() => undefined);
     }
-    if (options.cache) cache.remember(key, password, account, generation);
+    if (options.cache) cache.remember(key, password, account, generation, throttle.emailTag(key));
     await audit.record(store, 'login.success', account.id, ctx, { method: 'password' });
     noteAuth(note, 'password', 'ok', 'ok', account.public_id);
     return { account, method: 'password' };
+  }
+
+  /** Refuses (`locked`, noted) while the email or the client address is cooling down. */
+  private async checkThrottle(key: string, ctx: RequestContext): Promise<void> {
+    await this.d.throttle.check(this.d.store, key, ctx.ip).catch((err: unknown) => {
+      if (err instanceof CoreError && err.code === 'locked') noteAuth(ctx.note, 'password', 'locked', 'locked');
+      throw err;
+    });
   }
 
   /** Checks an API token (32 lowercase hex characters): one keyed digest and one indexed lookup. */

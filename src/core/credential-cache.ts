@@ -135,7 +135,8 @@ export class VerifiedCredentials {
     return this.get<AccountRow>(this.basicKey(emailKey, password));
   }
 
-  remember(emailKey: string, password: string, account: AccountRow, generation: number): void {
-    this.set(this.basicKey(emailKey, password), [`account:${account.id}`], account, generation, this.settings.basicTtlMs);
+  /** `throttleTag`: announced when the email starts cooling down, which must drop the entry too. */
+  remember(emailKey: string, password: string, account: AccountRow, generation: number, throttleTag: string): void {
+    this.set(this.basicKey(emailKey, password), [`account:${account.id}`, throttleTag], account, generation, this.settings.basicTtlMs);
   }
 }

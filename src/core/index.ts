@@ -64,7 +64,7 @@ export function createCore(options: CoreOptions): Core {
     clock,
     hasher: new PasswordHasher(config.hashing),
     audit: new AuditLog(clock),
-    throttle: new LoginThrottle(keyring, config.login, clock),
+    throttle: new LoginThrottle(keyring, config.login, clock, cache),
     limits: new RateLimits(keyring, config.rateLimits, clock),
     cache,
     sessions: new Sessions(keyring, clock, config.sessionTouchSeconds, cache),

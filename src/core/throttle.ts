@@ -3,6 +3,7 @@
 // mail-sending routes (per target email and per client address) and on signups (per client address).
 import type { Store } from '../store/store.js';
 import type { Clock } from './context.js';
+import type { VerifiedCredentials } from './credential-cache.js';
 import { CoreError } from './errors.js';
 import type { Keyring } from './keys.js';
 
@@ -24,6 +25,14 @@ export interface RateSettings {
 const lockedError = (retryAfter: number) =>
   new CoreError('locked', 'Too many failed login attempts, try again later', { retryAfter, remainingAttempts: 0 });
 
+/**
+ * Password failures per email and per client address, and their cool-downs.
+ * The Basic email:password path checks for a cool-down on every request; to do that without a store round
+ * trip (issue 9), "not cooling down" is remembered in the credential cache: an address's as its own entry
+ * (`addressClear`), an email's as a tag on the verified Basic entry (`emailTag`). Every failure that leaves a
+ * key cooling down announces `throttle:<key>` as a revocation (Store.recordFailure), which drops those
+ * entries in every process exactly as a password change drops a verified password.
+ */
 export class LoginThrottle {
   private readonly windowMs: number;
 
@@ -31,6 +40,7 @@ export class LoginThrottle {
     private readonly keyring: Keyring,
     private readonly settings: ThrottleSettings,
     private readonly clock: Clock,
+    private readonly cache?: VerifiedCredentials,
   ) {
     // Failures older than this are forgotten even without a success.
     this.windowMs = Math.max(settings.lockoutSeconds * 1000, 15 * 60 * 1000);
@@ -46,10 +56,25 @@ export class LoginThrottle {
 
   /** Throws `locked` (with the seconds to wait) while the email or the client address is cooling down. */
   async check(store: Store, emailKey: string, ip: string): Promise<void> {
-    // One round trip for both keys (the Basic email:password hot path pays it on every request).
-    const until = await store.lockedUntil(this.accountKey(emailKey), this.addressKey(ip));
+    const generation = this.cache?.generation ?? 0;
+    const addressKey = this.addressKey(ip);
+    // One round trip for both keys.
+    const until = await store.lockedUntil(this.accountKey(emailKey), addressKey);
     const now = this.clock.now();
     if (until !== null && until > now) throw lockedError(Math.max(1, Math.ceil((until - now) / 1000)));
+    // Clear now, and clear until a failure locks it (which announces the tag): a cool-down that ends by
+    // itself only makes this truer.
+    this.cache?.set(`addr:${ip}`, [`throttle:${addressKey}`], true, generation);
+  }
+
+  /** True when memory knows the address is not cooling down (see the class comment); false when unsure. */
+  addressClear(ip: string): boolean {
+    return this.cache?.get<true>(`addr:${ip}`) === true;
+  }
+
+  /** The tag a lock of this email announces: a verified Basic entry for the email carries it. */
+  emailTag(emailKey: string): string {
+    return `throttle:${this.accountKey(emailKey)}`;
   }
 
   /**
@@ -59,8 +84,8 @@ export class LoginThrottle {
   async fail(store: Store, emailKey: string, ip: string | undefined): Promise<{ remaining: number; addressLocked: boolean }> {
     const lockMs = this.settings.lockoutSeconds * 1000;
     const now = this.clock.now();
-    const r = await store.recordFailure(this.accountKey(emailKey), now, this.windowMs, this.settings.maxFailures, lockMs);
-    const a = ip === undefined ? undefined : await store.recordFailure(this.addressKey(ip), now, this.windowMs, this.settings.addressMaxFailures, lockMs);
+    const r = await store.recordFailure(this.accountKey(emailKey), now, this.windowMs, this.settings.maxFailures, lockMs, { announceLock: true });
+    const a = ip === undefined ? undefined : await store.recordFailure(this.addressKey(ip), now, this.windowMs, this.settings.addressMaxFailures, lockMs, { announceLock: true });
     return { remaining: Math.max(0, this.settings.maxFailures - r.failures), addressLocked: a?.failures === this.settings.addressMaxFailures };
   }
 

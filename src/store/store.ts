@@ -378,13 +378,26 @@ export class Store {
    * Adds one failure to a counter in one atomic statement (safe across processes) and returns the new
    * count and lock. A counter whose window or lock has run out starts again from one.
    */
+  /**
+   * Counts a failure under `key` (window and lock as below). With `announceLock`, a count that leaves the key
+   * locked is announced as the revocation `throttle:<key>` in the same transaction: memory that knew the key
+   * clear (the Basic email:password cache, see core/throttle.ts) forgets it in every process.
+   */
   async recordFailure(
     key: string,
     now: number,
     windowMs: number,
     maxFailures: number,
     lockMs: number,
+    options: { announceLock?: boolean } = {},
   ): Promise<{ failures: number; lockedUntil: number | null }> {
+    if (options.announceLock === true) {
+      return this.transaction(async (tx) => {
+        const r = await tx.recordFailure(key, now, windowMs, maxFailures, lockMs);
+        if (r.lockedUntil !== null) await tx.revoked([`throttle:${key}`]);
+        return r;
+      });
+    }
     // Bound numbers are cast so PostgreSQL types them as bigint inside CASE (it would guess text).
     const n = (v: number) => sql<number>`cast(${v} as bigint)`;
     const stale = sql<boolean>`(login_throttle.window_started_at < ${n(now - windowMs)} or (login_throttle.locked_until is not null and login_throttle.locked_until <= ${n(now)}))`;

@@ -192,6 +192,9 @@ describe(`several instances on one ${BACKEND === 'postgres' ? 'PostgreSQL databa
 
   it(`login lockout counts failures made on A and on B together (LOGIN_MAX_FAILURES=${MAX_FAILURES})`, { skip }, async () => {
     const a = await account('mi-lockout');
+    // The password verified on both first: each instance remembers the pair (and that the email is clear), and
+    // the lock recorded by either must reach the other's memory.
+    for (const s of [A, B]) for (let i = 0; i < 2; i++) assert.equal((await v9me(s, { auth: [a.email, a.password] })).status, 200);
     const remaining: string[] = [];
     for (let i = 0; i < MAX_FAILURES; i++) {
       const s = i % 2 === 0 ? A : B;
