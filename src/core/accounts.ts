@@ -229,8 +229,9 @@ export class Accounts {
    * The API session for a Basic-authenticated v8 read: the same live session for the same account and client
    * credential while more than half its lifetime is left, so repeated calls write no rows (issue 9).
    */
-  async apiSessionFor(accountId: number, credential: string, ctx?: RequestContext): Promise<IssuedSession> {
-    return this.apiSessions.forClient(accountId, credential, () => this.openSession(accountId, 'api', false, this.d.store, ctx));
+  async apiSessionFor(principal: Principal, credential: string, ctx?: RequestContext): Promise<IssuedSession> {
+    const accountId = principal.account.id;
+    return this.apiSessions.forClient(accountId, credential, principal.credentialKey, () => this.openSession(accountId, 'api', false, this.d.store, ctx));
   }
 
   /** Ends the session that authenticated this request; false when the request used no session. */

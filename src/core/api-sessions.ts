@@ -17,9 +17,13 @@ export class ApiSessionReuse {
 
   constructor(private readonly d: CoreDeps) {}
 
-  /** A live API session for this account and client credential: the one handed out before, or `open()`'s. */
-  async forClient(accountId: number, credential: string, open: () => Promise<IssuedSession>): Promise<IssuedSession> {
-    const key = this.d.keyring.digest('api-session-reuse', `${accountId}\0${credential}`);
+  /**
+   * A live API session for this account and client credential: the one handed out before, or `open()`'s.
+   * `credentialKey` is the verified credential's key in memory (Principal.credentialKey), when known: then
+   * the credential is not digested again.
+   */
+  async forClient(accountId: number, credential: string, credentialKey: string | undefined, open: () => Promise<IssuedSession>): Promise<IssuedSession> {
+    const key = credentialKey === undefined ? this.d.keyring.digest('api-session-reuse', `${accountId}\0${credential}`) : `${accountId}\0${credentialKey}`;
     const now = this.d.clock.now();
     const prior = this.issued.get(key);
     if (prior && (prior.expiresAt - now) / 1000 > prior.maxAge / 2) {

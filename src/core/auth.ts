@@ -15,6 +15,11 @@ export interface Principal {
   account: AccountRow;
   method: 'password' | 'api_token' | 'session';
   session?: SessionRow;
+  /**
+   * For a password or API token: the key the verified credential has in memory (a digest, never the
+   * credential), so a client repeating it can be recognised without digesting it again (api-sessions.ts).
+   */
+  credentialKey?: string;
 }
 
 const API_TOKEN = /^[0-9a-f]{32}$/;
@@ -48,15 +53,17 @@ export class Authenticator {
     if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) throw failed(note, 'malformed');
     if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw failed(note, 'password_too_long');
     const generation = cache.generation;
+    let pairKey: string | undefined;
     if (options.cache) {
       // Any change to the account (password, email, state) drops the entry in every process (credential-cache.ts),
       // and so does a cool-down of the email (its tag, see remember below). The address's cool-down is known
       // from memory too, or checked in the store first.
-      const hit = cache.lookup(key, password);
+      pairKey = cache.pairKey(key, password);
+      const hit = cache.lookup(pairKey);
       if (isUsable(hit) && hit.email_key === key) {
         if (!throttle.addressClear(ctx.ip)) await this.checkThrottle(key, ctx);
         noteAuth(note, 'password', 'ok', 'ok_cached', hit.public_id);
-        return { account: hit, method: 'password' };
+        return { account: hit, method: 'password', credentialKey: pairKey };
       }
     }
     await this.checkThrottle(key, ctx);
@@ -95,10 +102,10 @@ export class Authenticator {
         .then((rehashed) => store.updateAccount(account.id, { password_hash: rehashed }))
         .catch(() => undefined);
     }
-    if (options.cache) cache.remember(key, password, account, generation, throttle.emailTag(key));
+    if (pairKey !== undefined) cache.remember(pairKey, account, generation, throttle.emailTag(key));
     await audit.record(store, 'login.success', account.id, ctx, { method: 'password' });
     noteAuth(note, 'password', 'ok', 'ok', account.public_id);
-    return { account, method: 'password' };
+    return pairKey === undefined ? { account, method: 'password' } : { account, method: 'password', credentialKey: pairKey };
   }
 
   /** Refuses (`locked`, noted) while the email or the client address is cooling down. */
@@ -119,14 +126,14 @@ export class Authenticator {
     const hit = cache.get<AccountRow>(key);
     if (isUsable(hit)) {
       noteAuth(note, 'api_token', 'ok', 'ok_cached', hit.public_id);
-      return { account: hit, method: 'api_token' };
+      return { account: hit, method: 'api_token', credentialKey: key };
     }
     const generation = cache.generation;
     const account = await this.d.store.accountByApiTokenDigest(this.d.keyring.digests('api-token', token));
     if (!isUsable(account)) throw failed(note, 'unknown_token', 'api_token');
     cache.set(key, [`account:${account.id}`], account, generation);
     noteAuth(note, 'api_token', 'ok', 'ok', account.public_id);
-    return { account, method: 'api_token' };
+    return { account, method: 'api_token', credentialKey: key };
   }
 
   /** Checks a session token of one of the given kinds. */

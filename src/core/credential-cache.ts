@@ -125,18 +125,19 @@ export class VerifiedCredentials {
 
   // ---- Basic email:password ---------------------------------------------------------------------
 
-  private basicKey(emailKey: string, password: string): string {
+  /** The key of an email:password pair in memory: a keyed digest, so memory never holds the password. */
+  pairKey(emailKey: string, password: string): string {
     return 'pw:' + this.keyring.digest('basic-cache', `${emailKey}\0${password}`);
   }
 
-  /** The account an email:password pair verified for recently (the password itself is never kept). */
-  lookup(emailKey: string, password: string): AccountRow | undefined {
+  /** The account an email:password pair (by its pairKey) verified for recently. */
+  lookup(pairKey: string): AccountRow | undefined {
     if (this.settings.basicTtlMs <= 0) return undefined;
-    return this.get<AccountRow>(this.basicKey(emailKey, password));
+    return this.get<AccountRow>(pairKey);
   }
 
   /** `throttleTag`: announced when the email starts cooling down, which must drop the entry too. */
-  remember(emailKey: string, password: string, account: AccountRow, generation: number, throttleTag: string): void {
-    this.set(this.basicKey(emailKey, password), [`account:${account.id}`, throttleTag], account, generation, this.settings.basicTtlMs);
+  remember(pairKey: string, account: AccountRow, generation: number, throttleTag: string): void {
+    this.set(pairKey, [`account:${account.id}`, throttleTag], account, generation, this.settings.basicTtlMs);
   }
 }

@@ -6,7 +6,7 @@
 // returned in X-Request-Id.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { CoreError } from '../core/errors.js';
 import { redactUrl } from '../http/redact.js';
 import { addRequestRecord, recordOf } from './request-record.js';
@@ -42,6 +42,7 @@ class OneLinePerRequest extends LogController {
     const route = routeOf(req);
     const seconds = reply.elapsedTime / 1000;
     this.finished?.(req, reply, route, seconds);
+    if (!(reply.log as Leveled).isLevelEnabled('info')) return;
     const line: Record<string, unknown> = {
       method: req.method,
       route,
@@ -93,9 +94,82 @@ export function loggerOptions(level: string): {
   };
 }
 
-/** Fastify options for request ids and the one-line-per-request log. */
-export function requestLogOptions(finished?: RequestFinished): { genReqId: (req: IncomingMessage) => string; logController: LogController } {
-  return { genReqId: requestIdOf, logController: new OneLinePerRequest(finished) };
+type Bindings = Parameters<FastifyBaseLogger['child']>[0];
+type ChildLoggerOptions = NonNullable<Parameters<FastifyBaseLogger['child']>[1]>;
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type Leveled = FastifyBaseLogger & { isLevelEnabled(level: string): boolean };
+
+/**
+ * A request's logger (`req.log`), whose pino child is made only when something is logged through it
+ * (issue 9): Fastify makes one per request, and at the default levels only the request line and errors
+ * use it, so at `warn` and above most requests never need one.
+ */
+class RequestLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: Leveled,
+    private readonly bindings: Bindings,
+  ) {}
+
+  private get log(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.log.level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.made ? (this.made as Leveled).isLevelEnabled(level) : this.parent.isLevelEnabled(level);
+  }
+
+  private write(level: Level, args: unknown[]): void {
+    if (this.isLevelEnabled(level)) (this.log[level] as (...a: unknown[]) => void)(...args);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.log.child(bindings, options);
+  }
+}
+
+/** Fastify's childLoggerFactory: a RequestLogger, or pino's own child when a route sets its own log level. */
+function requestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  if (options.level !== undefined || options.serializers !== undefined) return logger.child(bindings, options);
+  return new RequestLogger(logger as Leveled, bindings) as unknown as FastifyBaseLogger;
+}
+
+/** Fastify options for request ids, request loggers and the one-line-per-request log. */
+export function requestLogOptions(finished?: RequestFinished): {
+  genReqId: (req: IncomingMessage) => string;
+  logController: LogController;
+  childLoggerFactory: typeof requestLogger;
+} {
+  return { genReqId: requestIdOf, logController: new OneLinePerRequest(finished), childLoggerFactory: requestLogger };
 }
 
 /** The reason a refused request is logged with, when the core or a schema refused it. */

@@ -10,7 +10,7 @@ import { principal } from './authenticate.js';
 import { API_COOKIE, clearCookie, setApiCookie } from './cookies.js';
 import { MeQuery, ProfileFields, profilePatch } from './schemas.js';
 import { ApiToken, DataV8, EmptyObject, MeV8 } from './responses.js';
-import { userV8 } from './views.js';
+import { renderedFor, userV8 } from './views.js';
 
 const PutMeBody = Type.Object({ user: Type.Object(ProfileFields, { additionalProperties: false }) }, { additionalProperties: false, examples: [{ user: { fullname: 'Ada King' } }] });
 type PutMeBody = Static<typeof PutMeBody>;
@@ -44,14 +44,16 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
 
   /** The same live session for the same client credential: no sessions row per call (issue 9). */
   async function reuseApiSession(p: Authenticated, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const s = await core.accounts.apiSessionFor(p.account.id, req.headers.authorization ?? '', requestContext(req));
+    const s = await core.accounts.apiSessionFor(p, req.headers.authorization ?? '', requestContext(req));
     setApiCookie(reply, core.config, s.token, s.maxAge);
   }
 
   async function meDocument(p: Authenticated, query: MeQuery) {
     const since = query.since === undefined ? 0 : Number(query.since) * 1000;
-    const related = query.with_related_data === 'true' ? await core.accounts.workspaces(p.account.id, since) : undefined;
-    return { since: Math.floor(core.clock.now() / 1000), data: userV8(core.accounts.profile(p), publicUrl(), related) };
+    const now = Math.floor(core.clock.now() / 1000);
+    if (query.with_related_data === 'true') return { since: now, data: userV8(core.accounts.profile(p), publicUrl(), await core.accounts.workspaces(p.account.id, since)) };
+    const url = publicUrl();
+    return { since: now, data: renderedFor(p.account, `v8 ${url}`, () => userV8(core.accounts.profile(p), url)) };
   }
 
   app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with Basic, also sets the toggl_api_session_new cookie)', querystring: MeQuery, response: { 200: MeV8 } } }, async (req, reply) => {
