@@ -24,6 +24,8 @@ export interface CreatedApplication extends ApplicationView {
 
 const APP_ID = /^[0-9a-f]{16}$/;
 const APP_KEY_MAX = 256;
+/** The App-Key last verified against an application row (a salted digest of it), kept as long as the row. */
+const verifiedKeys = new WeakMap<ApplicationRow, string>();
 
 export const invalidApplication = () => new CoreError('invalid_application', 'Invalid App-Id or App-Key');
 
@@ -83,11 +85,16 @@ export class Applications {
     }
     if (app.key_digest !== null) {
       if (appKey === undefined || appKey.length === 0 || appKey.length > APP_KEY_MAX) throw invalidApplication();
+      // An App-Key verified against this row is remembered with the row, by a salted digest (issue 9: the
+      // keyed digests below on every request); a revoked or changed application is a new row.
+      const seen = this.d.cache.secretDigest(appKey);
+      if (verifiedKeys.get(app) === seen) return app;
       const digests = this.d.keyring.digests('app-key', appKey);
       // Every candidate is compared, so the time does not depend on which key matched.
       let ok = false;
       for (const d of digests) ok = safeEqual(d, app.key_digest) || ok;
       if (!ok) throw invalidApplication();
+      verifiedKeys.set(app, seen);
     }
     return app;
   }

@@ -13,7 +13,8 @@
 // forgetAccount() is the one in-process entry point the core calls; it is also reached through the store.
 import { LRUCache } from 'lru-cache';
 import type { AccountRow } from '../store/store.js';
-import type { Keyring } from './keys.js';
+import { randomBytes } from 'node:crypto';
+import { sha256 } from './crypto.js';
 
 /** What keeps the cache honest about other processes' revocations. */
 export interface RevocationGuard {
@@ -43,10 +44,10 @@ export class VerifiedCredentials {
   private readonly lru: LRUCache<string, Entry> | undefined;
   private readonly byTag = new Map<string, Set<string>>();
   private epoch = 0;
+  private readonly salt = randomBytes(32).toString('base64');
   private guard: RevocationGuard = alwaysFresh;
 
   constructor(
-    private readonly keyring: Keyring,
     private readonly settings: CacheSettings,
   ) {
     if (settings.maxEntries > 0 && (settings.ttlMs > 0 || settings.basicTtlMs > 0)) {
@@ -125,9 +126,18 @@ export class VerifiedCredentials {
 
   // ---- Basic email:password ---------------------------------------------------------------------
 
-  /** The key of an email:password pair in memory: a keyed digest, so memory never holds the password. */
+  /**
+   * The key of an email:password pair in memory: a SHA-256 under this process's random salt, so memory never
+   * holds the password nor a digest that could be guessed against without the salt. The key never leaves the
+   * process, so it needs no key of the keyring; one one-shot digest is cheaper than an HMAC (issue 9).
+   */
   pairKey(emailKey: string, password: string): string {
-    return 'pw:' + this.keyring.digest('basic-cache', `${emailKey}\0${password}`);
+    return 'pw:' + this.secretDigest(`${emailKey}\0${password}`);
+  }
+
+  /** A digest of a secret for keys in this process's memory (see pairKey). */
+  secretDigest(value: string): string {
+    return sha256(`${this.salt}\0${value}`);
   }
 
   /** The account an email:password pair (by its pairKey) verified for recently. */

@@ -52,7 +52,7 @@ export function createCore(options: CoreOptions): Core {
   const { config, store } = options;
   const clock = options.clock ?? systemClock;
   const keyring = new Keyring(options.secrets);
-  const cache = new VerifiedCredentials(keyring, {
+  const cache = new VerifiedCredentials({
     ttlMs: config.credentialCache.seconds * 1000,
     maxEntries: config.credentialCache.size,
     basicTtlMs: config.basicCacheSeconds * 1000,
