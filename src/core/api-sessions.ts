@@ -25,13 +25,19 @@ export class ApiSessionReuse {
   async forClient(accountId: number, credential: string, credentialKey: string | undefined, open: () => Promise<IssuedSession>): Promise<IssuedSession> {
     const key = credentialKey === undefined ? this.d.keyring.digest('api-session-reuse', `${accountId}\0${credential}`) : `${accountId}\0${credentialKey}`;
     const now = this.d.clock.now();
-    const prior = this.issued.get(key);
-    if (prior && (prior.expiresAt - now) / 1000 > prior.maxAge / 2) {
-      const live = await this.d.sessions.check(this.d.store, prior.token, ['api']);
+    const prior = this.reusable(key, now);
+    if (prior) {
+      const live = this.d.sessions.checkInMemory(prior.token, ['api']) ?? (await this.d.sessions.check(this.d.store, prior.token, ['api']));
       if (live && live.account.id === accountId) return { ...prior, maxAge: Math.floor((prior.expiresAt - now) / 1000) };
     }
     const s = await open();
     this.issued.set(key, s);
     return s;
+  }
+
+  /** The session handed out before under this key while more than half of its lifetime is left. */
+  private reusable(key: string, now: number): IssuedSession | undefined {
+    const prior = this.issued.get(key);
+    return prior && (prior.expiresAt - now) / 1000 > prior.maxAge / 2 ? prior : undefined;
   }
 }

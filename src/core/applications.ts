@@ -70,6 +70,20 @@ export class Applications {
     return (await this.d.store.applications(companyId)).map(applicationView);
   }
 
+  /**
+   * The live application of App-Id and App-Key when memory alone vouches for both (the row cached, the key
+   * verified against it before); undefined when memory cannot say (then `check` decides). Issue 9: no store
+   * and no promise on the hot path.
+   */
+  checkInMemory(appId: string | undefined, appKey: string | undefined): ApplicationRow | undefined {
+    if (appId === undefined || !APP_ID.test(appId)) return undefined;
+    const app = this.d.cache.get<ApplicationRow>(`app:${appId}`);
+    if (!app) return undefined;
+    if (app.key_digest === null) return app;
+    if (appKey === undefined || appKey.length === 0 || appKey.length > APP_KEY_MAX) return undefined;
+    return verifiedKeys.get(app) === this.d.cache.secretDigest(appKey) ? app : undefined;
+  }
+
   /** The live application named by App-Id whose App-Key (when it has one) matches; throws otherwise. */
   async check(appId: string | undefined, appKey: string | undefined): Promise<ApplicationRow> {
     if (appId === undefined || !APP_ID.test(appId)) throw invalidApplication();

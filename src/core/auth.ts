@@ -24,6 +24,14 @@ export interface Principal {
 
 const API_TOKEN = /^[0-9a-f]{32}$/;
 
+/**
+ * An API token's key in memory: a plain SHA-256, as for sessions (a token is 128 random bits); the keyed
+ * digests the store looks up by are computed only on a miss (issue 9: one cheap digest per request).
+ */
+function tokenKey(token: string): string {
+  return `tok:${sha256(token)}`;
+}
+
 /** Noted as a failed authentication (reason for the log line), then thrown as invalid credentials. */
 function failed(note: AuthNote | undefined, reason: string, method: AuthMethod = 'password'): CoreError {
   noteAuth(note, method, 'bad_credentials', reason);
@@ -55,12 +63,9 @@ export class Authenticator {
     const generation = cache.generation;
     let pairKey: string | undefined;
     if (options.cache) {
-      // Any change to the account (password, email, state) drops the entry in every process (credential-cache.ts),
-      // and so does a cool-down of the email (its tag, see remember below). The address's cool-down is known
-      // from memory too, or checked in the store first.
       pairKey = cache.pairKey(key, password);
-      const hit = cache.lookup(pairKey);
-      if (isUsable(hit) && hit.email_key === key) {
+      const hit = this.pairInMemory(key, pairKey);
+      if (hit) {
         if (!throttle.addressClear(ctx.ip)) await this.checkThrottle(key, ctx);
         noteAuth(note, 'password', 'ok', 'ok_cached', hit.public_id);
         return { account: hit, method: 'password', credentialKey: pairKey };
@@ -108,6 +113,32 @@ export class Authenticator {
     return pairKey === undefined ? { account, method: 'password' } : { account, method: 'password', credentialKey: pairKey };
   }
 
+  /**
+   * The account of an email:password pair verified recently. Any change to the account (password, email,
+   * state) drops the entry in every process (credential-cache.ts), and so does a cool-down of the email (its
+   * tag, see remember above).
+   */
+  private pairInMemory(key: string, pairKey: string): AccountRow | undefined {
+    const hit = this.d.cache.lookup(pairKey);
+    return isUsable(hit) && hit.email_key === key ? hit : undefined;
+  }
+
+  /**
+   * A Basic email:password that memory alone vouches for: the pair verified recently, and its email and the
+   * client address known not to be cooling down. Undefined when memory cannot say (then `password` decides);
+   * no store, no hashing, no promise (issue 9: the hot path of every repeated Basic request).
+   */
+  passwordInMemory(email: string, password: string, ctx: RequestContext): Principal | undefined {
+    const key = emailKey(email);
+    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) return undefined;
+    if (!this.d.throttle.addressClear(ctx.ip)) return undefined;
+    const pairKey = this.d.cache.pairKey(key, password);
+    const hit = this.pairInMemory(key, pairKey);
+    if (!hit) return undefined;
+    noteAuth(ctx.note, 'password', 'ok', 'ok_cached', hit.public_id);
+    return { account: hit, method: 'password', credentialKey: pairKey };
+  }
+
   /** Refuses (`locked`, noted) while the email or the client address is cooling down. */
   private async checkThrottle(key: string, ctx: RequestContext): Promise<void> {
     await this.d.throttle.check(this.d.store, key, ctx.ip).catch((err: unknown) => {
@@ -119,21 +150,34 @@ export class Authenticator {
   /** Checks an API token (32 lowercase hex characters): one keyed digest and one indexed lookup. */
   async apiToken(token: string, note?: AuthNote): Promise<Principal> {
     if (!API_TOKEN.test(token)) throw failed(note, 'malformed_token', 'api_token');
-    // In memory by a plain SHA-256 of the token (as sessions are): a token is 128 random bits, and the keyed
-    // digests the store looks up by are computed only on a miss (issue 9: one cheap digest per request).
-    const key = `tok:${sha256(token)}`;
+    const known = this.apiTokenInMemory(token, note);
+    if (known) return known;
     const cache = this.d.cache;
-    const hit = cache.get<AccountRow>(key);
-    if (isUsable(hit)) {
-      noteAuth(note, 'api_token', 'ok', 'ok_cached', hit.public_id);
-      return { account: hit, method: 'api_token', credentialKey: key };
-    }
+    const key = tokenKey(token);
     const generation = cache.generation;
     const account = await this.d.store.accountByApiTokenDigest(this.d.keyring.digests('api-token', token));
     if (!isUsable(account)) throw failed(note, 'unknown_token', 'api_token');
     cache.set(key, [`account:${account.id}`], account, generation);
     noteAuth(note, 'api_token', 'ok', 'ok', account.public_id);
     return { account, method: 'api_token', credentialKey: key };
+  }
+
+  /** An API token verified recently (undefined when memory cannot say: then `apiToken` decides). */
+  apiTokenInMemory(token: string, note?: AuthNote): Principal | undefined {
+    if (!API_TOKEN.test(token)) return undefined;
+    const key = tokenKey(token);
+    const hit = this.d.cache.get<AccountRow>(key);
+    if (!isUsable(hit)) return undefined;
+    noteAuth(note, 'api_token', 'ok', 'ok_cached', hit.public_id);
+    return { account: hit, method: 'api_token', credentialKey: key };
+  }
+
+  /** A session token of one of the kinds, live in memory (undefined when memory cannot say). */
+  sessionInMemory(token: string, kinds: readonly SessionKind[], note?: AuthNote): Principal | undefined {
+    const live = this.d.sessions.checkInMemory(token, kinds);
+    if (!live) return undefined;
+    noteAuth(note, 'session', 'ok', 'ok', live.account.public_id);
+    return { account: live.account, method: 'session', session: live.session };
   }
 
   /** Checks a session token of one of the given kinds. */

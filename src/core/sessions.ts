@@ -93,14 +93,35 @@ export class Sessions {
     return live;
   }
 
+  /**
+   * A live session of one of the kinds that memory vouches for and whose use needs no write now (issue 9: no
+   * store and no promise on the hot path). Undefined when memory cannot say: then `check` decides.
+   */
+  checkInMemory(token: string, kinds: readonly SessionKind[]): LiveSession | undefined {
+    if (token.length === 0 || token.length > 128 || !this.cache) return undefined;
+    const hit = this.cache.get<LiveSession>(`ses:${sha256(token)}`);
+    const now = this.clock.now();
+    if (!hit || !isUsable(hit.account) || !this.alive(hit.session, now) || this.touchDue(hit.session, now)) return undefined;
+    return kinds.includes(hit.session.kind as SessionKind) ? hit : undefined;
+  }
+
   private alive(session: SessionRow, now: number): boolean {
     return session.expires_at > now && session.last_used_at + session.idle_seconds * 1000 > now;
   }
 
-  /** Records use at most once per interval, and often enough that a short idle timeout still slides. */
+  /** How long a use may go unrecorded: at most the interval, and short enough that a short idle timeout still slides. */
+  private touchMs(session: SessionRow): number {
+    return Math.min(this.touchSeconds * 1000, (session.idle_seconds * 1000) / 2);
+  }
+
+  private touchDue(session: SessionRow, now: number): boolean {
+    return session.last_used_at <= now - this.touchMs(session);
+  }
+
+  /** Records use at most once per interval (touchMs). */
   private async touch(store: Store, session: SessionRow, now: number): Promise<void> {
-    const touchMs = Math.min(this.touchSeconds * 1000, (session.idle_seconds * 1000) / 2);
-    if (session.last_used_at > now - touchMs) return;
+    if (!this.touchDue(session, now)) return;
+    const touchMs = this.touchMs(session);
     // The remembered row shows the use too, so the next requests do not write again.
     const before = session.last_used_at;
     session.last_used_at = now;
@@ -123,8 +144,6 @@ export class Sessions {
   /** The session token inside a JWS this server signed and that has not expired; undefined otherwise. */
   async unwrap(jws: string): Promise<string | undefined> {
     if (jws.length > 1024) return undefined;
-    // A signature checked recently is not checked again (a JWS never changes; its expiry is checked each time).
-    // Revocation is the session's business: check() runs on the token either way.
     const key = `jws:${sha256(jws)}`;
     const hit = this.cache?.get<{ sid: string; exp: number }>(key);
     if (hit) return hit.exp * 1000 > this.clock.now() ? hit.sid : undefined;
@@ -132,6 +151,17 @@ export class Sessions {
     const sid = await this.verify(jws);
     if (sid !== undefined) this.cache?.set(key, [], sid, generation);
     return sid?.sid;
+  }
+
+  /**
+   * The session token of a JWS whose signature was checked recently and that has not expired; undefined when
+   * memory cannot say (then `unwrap` decides). A signature checked recently is not checked again (a JWS never
+   * changes; its expiry is checked each time); revocation is the session's business.
+   */
+  unwrapInMemory(jws: string): string | undefined {
+    if (jws.length > 1024) return undefined;
+    const hit = this.cache?.get<{ sid: string; exp: number }>(`jws:${sha256(jws)}`);
+    return hit && hit.exp * 1000 > this.clock.now() ? hit.sid : undefined;
   }
 
   private async verify(jws: string): Promise<{ sid: string; exp: number } | undefined> {

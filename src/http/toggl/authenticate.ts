@@ -1,6 +1,6 @@
 // Who is calling a Toggl route: Basic (email:password or token:api_token) first, then the accounts
 // cookie, then the API session cookie. Cookie-authenticated state changes from another site are refused.
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
 import { parseBasic } from '../basic.js';
@@ -90,6 +90,38 @@ export async function authenticate(core: Core, req: FastifyRequest, accepts: Acc
   throw ERRORS.badCredentials();
 }
 
+/**
+ * The caller, when memory alone vouches for its credential (a token, pair or session verified recently, see
+ * the core's `...InMemory` checks): the decisions of `authenticate` for the credentials that succeed, without a
+ * store read or a promise (issue 9: the hot path). Undefined whenever memory cannot say or the answer would
+ * be a refusal: then `authenticate` decides, and answers every refusal.
+ */
+export function authenticateInMemory(core: Core, req: FastifyRequest, accepts: Accepts, target: AuthTarget): Authenticated | undefined {
+  const basic = parseBasic(req.headers.authorization);
+  if (basic.kind === 'malformed') return undefined;
+  if (basic.kind === 'ok') {
+    if (accepts === 'cookie') return undefined;
+    const p = basic.password === 'api_token' ? core.auth.apiTokenInMemory(basic.user, authNoteOf(req)) : core.auth.passwordInMemory(basic.user, basic.password, requestContext(req));
+    return p && { ...p, via: 'basic' };
+  }
+  if (accepts === 'basic') return undefined;
+  const cookies = req.cookies;
+  const accountsCookie = cookies[ACCOUNTS_COOKIE];
+  const apiCookie = cookies[API_COOKIE];
+  let found: Authenticated | undefined;
+  if (accountsCookie) {
+    const token = core.sessions.unwrapInMemory(accountsCookie);
+    const p = token === undefined ? undefined : core.auth.sessionInMemory(token, ['accounts'], authNoteOf(req));
+    if (p) found = { ...p, via: 'accounts-cookie' };
+  }
+  if (!found && apiCookie) {
+    const p = core.auth.sessionInMemory(apiCookie, ['api'], authNoteOf(req));
+    if (p) found = { ...p, via: 'api-cookie' };
+  }
+  if (found && !SAFE_METHODS.has(target.method) && crossSite(req, core.config.publicUrl)) return undefined;
+  return found;
+}
+
 /** Declares the principal on the dialect's requests (set by the routes' auth hooks). */
 export function declarePrincipal(app: FastifyInstance): void {
   app.decorateRequest('togglPrincipal', undefined);
@@ -105,8 +137,19 @@ export function addAuthHook(scope: FastifyInstance, core: Core, generation: Gene
   scope.addHook('onRoute', (route) => {
     const accepts = route.config?.auth;
     if (accepts === undefined) return;
-    const hook: onRequestAsyncHookHandler = async (req) => {
-      req.togglPrincipal = await authenticate(core, req, accepts, { method: req.method, generation });
+    // A callback hook: a credential memory vouches for is answered without a promise.
+    const hook: onRequestHookHandler = (req, _reply, done) => {
+      const target = { method: req.method, generation };
+      const known = authenticateInMemory(core, req, accepts, target);
+      if (known) {
+        req.togglPrincipal = known;
+        done();
+        return;
+      }
+      authenticate(core, req, accepts, target).then((p) => {
+        req.togglPrincipal = p;
+        done();
+      }, done);
     };
     // First, as the dialect-wide hook it replaces was; a new array, so the HEAD twin of a GET gets its own.
     route.onRequest = [hook, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())];

@@ -3,6 +3,7 @@
 // `Secure` is set over https; the `__Secure-` accounts cookie also on http://localhost (a secure context for
 // browsers and curl, see README), while the unprefixed v8 cookie stays without it on plain http for old clients.
 import type { FastifyReply } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config.js';
 
 export const ACCOUNTS_COOKIE = '__Secure-accounts-session';
@@ -23,15 +24,22 @@ export function setAccountsCookie(reply: FastifyReply, config: Config, value: st
   });
 }
 
+/**
+ * The Set-Cookie text of an API session cookie, made once per token and remaining lifetime (whole seconds):
+ * a Basic v8 client gets the same session back on every call (issue 9), and serialising the cookie again
+ * was a few per cent of the call.
+ */
+const apiCookieTexts = new LRUCache<string, { maxAge: number; text: string }>({ max: 1000 });
+
 export function setApiCookie(reply: FastifyReply, config: Config, value: string, maxAge: number): void {
-  reply.setCookie(API_COOKIE, value, {
-    path: '/',
-    httpOnly: true,
-    secure: config.secureCookies,
-    sameSite: 'lax',
-    maxAge,
-    expires: new Date(Date.now() + maxAge * 1000),
-  });
+  let made = apiCookieTexts.get(value);
+  if (made?.maxAge !== maxAge) {
+    const options = { path: '/', httpOnly: true, secure: config.secureCookies, sameSite: 'lax', maxAge, expires: new Date(Date.now() + maxAge * 1000) } as const;
+    made = { maxAge, text: reply.server.serializeCookie(API_COOKIE, value, options) };
+    apiCookieTexts.set(value, made);
+  }
+  // Fastify keeps every Set-Cookie header; @fastify/cookie adds the ones set with setCookie to them.
+  reply.header('set-cookie', made.text);
 }
 
 export function clearCookie(reply: FastifyReply, config: Config, name: string): void {
