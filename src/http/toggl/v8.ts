@@ -9,8 +9,8 @@ import { requestContext } from '../context.js';
 import { principal } from './authenticate.js';
 import { API_COOKIE, clearCookie, setApiCookie } from './cookies.js';
 import { MeQuery, ProfileFields, profilePatch } from './schemas.js';
-import { ApiToken, DataV8, EmptyObject, MeV8 } from './responses.js';
-import { renderedFor, userV8 } from './views.js';
+import { ApiToken, DataV8, EmptyObject, MeV8, UserV8 } from './responses.js';
+import { JSON_UTF8, renderedFor, userV8 } from './views.js';
 
 const PutMeBody = Type.Object({ user: Type.Object(ProfileFields, { additionalProperties: false }) }, { additionalProperties: false, examples: [{ user: { fullname: 'Ada King' } }] });
 type PutMeBody = Static<typeof PutMeBody>;
@@ -48,18 +48,25 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
     setApiCookie(reply, core.config, s.token, s.maxAge);
   }
 
+  /** The v8 user alone as JSON, by the schema the route's answer uses for it (UserV8 inside MeV8). */
+  function serializeUserV8(reply: FastifyReply, user: Record<string, unknown>): string {
+    return reply.compileSerializationSchema(UserV8, '200')(user);
+  }
+
   async function meDocument(p: Authenticated, query: MeQuery) {
     const since = query.since === undefined ? 0 : Number(query.since) * 1000;
-    const now = Math.floor(core.clock.now() / 1000);
-    if (query.with_related_data === 'true') return { since: now, data: userV8(core.accounts.profile(p), publicUrl(), await core.accounts.workspaces(p.account.id, since)) };
-    const url = publicUrl();
-    return { since: now, data: renderedFor(p.account, `v8 ${url}`, () => userV8(core.accounts.profile(p), url)) };
+    const related = query.with_related_data === 'true' ? await core.accounts.workspaces(p.account.id, since) : undefined;
+    return { since: Math.floor(core.clock.now() / 1000), data: userV8(core.accounts.profile(p), publicUrl(), related) };
   }
 
   app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with Basic, also sets the toggl_api_session_new cookie)', querystring: MeQuery, response: { 200: MeV8 } } }, async (req, reply) => {
     const p = principal(req);
     if (p.via === 'basic') await reuseApiSession(p, req, reply);
-    return meDocument(p, req.query);
+    if (req.query.with_related_data === 'true') return meDocument(p, req.query);
+    // The user's JSON, serialised by this route's schema once per cached account row; only `since` changes.
+    const url = publicUrl();
+    const data = renderedFor(p.account, `v8 ${url}`, () => serializeUserV8(reply, userV8(core.accounts.profile(p), url)));
+    return reply.type(JSON_UTF8).send(`{"since":${Math.floor(core.clock.now() / 1000)},"data":${data}}`);
   });
 
   app.put<{ Body: PutMeBody }>('/me', { config: { auth: 'any' }, schema: { summary: 'Change the profile, email or password', body: PutMeBody, response: { 200: DataV8 } } }, async (req) => {

@@ -8,7 +8,7 @@ import { principal } from './authenticate.js';
 import { ACCOUNTS_COOKIE, API_COOKIE, clearAllCookies, clearCookie, setAccountsCookie } from './cookies.js';
 import { MeQuery, ProfileBody, profilePatch } from './schemas.js';
 import { ApiToken, EmptyObject, SessionUserV9, UserV9, WorkspacesV9 } from './responses.js';
-import { renderedFor, userV9, workspaceV9 } from './views.js';
+import { JSON_UTF8, renderedFor, userV9, workspaceV9 } from './views.js';
 
 const SessionBody = Type.Union([Type.Object({ remember_me: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), Type.Null()], { examples: [{ remember_me: true }] });
 type SessionBody = Static<typeof SessionBody>;
@@ -17,11 +17,12 @@ export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> 
   // Read per request: with PORT=0 the public URL is known only once the server listens.
   const publicUrl = () => core.config.publicUrl;
 
-  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with `with_related_data=true` also the workspaces)', querystring: MeQuery, response: { 200: UserV9 } } }, async (req) => {
+  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with `with_related_data=true` also the workspaces)', querystring: MeQuery, response: { 200: UserV9 } } }, async (req, reply) => {
     const p = principal(req);
     if (req.query.with_related_data === 'true') return userV9(core.accounts.profile(p), publicUrl(), await core.accounts.workspaces(p.account.id));
+    // The answer's JSON, serialised by this route's schema once per cached account row.
     const url = publicUrl();
-    return renderedFor(p.account, `v9 ${url}`, () => userV9(core.accounts.profile(p), url));
+    return reply.type(JSON_UTF8).send(renderedFor(p.account, `v9 ${url}`, () => reply.serialize(userV9(core.accounts.profile(p), url))));
   });
 
   app.put<{ Body: ProfileBody }>('/me', { config: { auth: 'any' }, schema: { summary: 'Change the profile, email or password (`current_password` required for the last two)', body: ProfileBody, response: { 200: UserV9 } } }, async (req) => {
