@@ -229,6 +229,11 @@ export class Accounts {
    * The API session for a Basic-authenticated v8 read: the same live session for the same account and client
    * credential while more than half its lifetime is left, so repeated calls write no rows (issue 9).
    */
+  /** apiSessionFor's session when memory alone vouches for it (undefined: ask apiSessionFor). */
+  apiSessionInMemory(principal: Principal): IssuedSession | undefined {
+    return this.apiSessions.inMemory(principal.account.id, principal.credentialKey);
+  }
+
   async apiSessionFor(principal: Principal, credential: string, ctx?: RequestContext): Promise<IssuedSession> {
     const accountId = principal.account.id;
     return this.apiSessions.forClient(accountId, credential, principal.credentialKey, () => this.openSession(accountId, 'api', false, this.d.store, ctx));

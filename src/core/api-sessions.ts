@@ -23,21 +23,39 @@ export class ApiSessionReuse {
    * the credential is not digested again.
    */
   async forClient(accountId: number, credential: string, credentialKey: string | undefined, open: () => Promise<IssuedSession>): Promise<IssuedSession> {
-    const key = credentialKey === undefined ? this.d.keyring.digest('api-session-reuse', `${accountId}\0${credential}`) : `${accountId}\0${credentialKey}`;
+    const key = this.keyOf(accountId, credential, credentialKey);
     const now = this.d.clock.now();
     const prior = this.reusable(key, now);
     if (prior) {
       const live = this.d.sessions.checkInMemory(prior.token, ['api']) ?? (await this.d.sessions.check(this.d.store, prior.token, ['api']));
-      if (live && live.account.id === accountId) return { ...prior, maxAge: Math.floor((prior.expiresAt - now) / 1000) };
+      if (live && live.account.id === accountId) return this.reissued(prior, now);
     }
     const s = await open();
     this.issued.set(key, s);
     return s;
   }
 
+  /** The session forClient would hand out, when memory alone vouches for it (undefined: ask forClient). */
+  inMemory(accountId: number, credentialKey: string | undefined): IssuedSession | undefined {
+    if (credentialKey === undefined) return undefined;
+    const now = this.d.clock.now();
+    const prior = this.reusable(this.keyOf(accountId, '', credentialKey), now);
+    const live = prior && this.d.sessions.checkInMemory(prior.token, ['api']);
+    return prior && live && live.account.id === accountId ? this.reissued(prior, now) : undefined;
+  }
+
+  private keyOf(accountId: number, credential: string, credentialKey: string | undefined): string {
+    return credentialKey === undefined ? this.d.keyring.digest('api-session-reuse', `${accountId}\0${credential}`) : `${accountId}\0${credentialKey}`;
+  }
+
   /** The session handed out before under this key while more than half of its lifetime is left. */
   private reusable(key: string, now: number): IssuedSession | undefined {
     const prior = this.issued.get(key);
     return prior && (prior.expiresAt - now) / 1000 > prior.maxAge / 2 ? prior : undefined;
+  }
+
+  /** A session handed out again: its cookie lives for what is left of it. */
+  private reissued(prior: IssuedSession, now: number): IssuedSession {
+    return { ...prior, maxAge: Math.floor((prior.expiresAt - now) / 1000) };
   }
 }

@@ -44,7 +44,7 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
 
   /** The same live session for the same client credential: no sessions row per call (issue 9). */
   async function reuseApiSession(p: Authenticated, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const s = await core.accounts.apiSessionFor(p, req.headers.authorization ?? '', requestContext(req));
+    const s = core.accounts.apiSessionInMemory(p) ?? (await core.accounts.apiSessionFor(p, req.headers.authorization ?? '', requestContext(req)));
     setApiCookie(reply, core.config, s.token, s.maxAge);
   }
 
