@@ -291,6 +291,19 @@ describe('Toggl accounts service (/api)', () => {
     assert.equal(await status('/api/sessions', { cookie: u.cookie }), 200, 'the genuine cookie still works');
   });
 
+  it('with both session cookies, the accounts cookie is the one a logout ends, whichever of them was used before', async () => {
+    const u = await signup('Two Cookies');
+    const v8 = await request(server.url, '/api/v8/sessions', { method: 'POST', auth: [u.token, 'api_token'] });
+    assert.equal(v8.status, 200, v8.text);
+    const api = `${API_COOKIE}=${cookieValue(v8, API_COOKIE)}`;
+    // The API cookie used (so verified in memory); a fresh accounts cookie that has not been used yet.
+    for (let i = 0; i < 2; i++) assert.equal(await status('/api/v9/me', { cookie: api }), 200);
+    const fresh = accountsCookie(cookieValue(await request(server.url, '/api/sessions', { method: 'POST', json: { email: u.email, password: u.password } })));
+    assert.equal(await status('/api/sessions', { method: 'DELETE', cookie: `${fresh}; ${api}` }), 200);
+    assert.equal(await status('/api/v9/me', { cookie: fresh }), 403, 'the accounts session was ended');
+    assert.equal(await status('/api/v9/me', { cookie: api }), 200, 'the API session was not');
+  });
+
   it('the accounts cookie authenticates v9 and v8 routes too', async () => {
     const u = await signup('Cross Gen');
     const v9 = await request(server.url, '/api/v9/me', { cookie: u.cookie });

@@ -108,15 +108,16 @@ export function authenticateInMemory(core: Core, req: FastifyRequest, accepts: A
   const cookies = req.cookies;
   const accountsCookie = cookies[ACCOUNTS_COOKIE];
   const apiCookie = cookies[API_COOKIE];
+  // The accounts cookie is tried first: while it is sent and memory cannot vouch for it, only the full check
+  // knows which cookie the request is authenticated by.
   let found: Authenticated | undefined;
   if (accountsCookie) {
     const token = core.sessions.unwrapInMemory(accountsCookie);
     const p = token === undefined ? undefined : core.auth.sessionInMemory(token, ['accounts'], authNoteOf(req));
-    if (p) found = { ...p, via: 'accounts-cookie' };
-  }
-  if (!found && apiCookie) {
+    found = p && { ...p, via: 'accounts-cookie' };
+  } else if (apiCookie) {
     const p = core.auth.sessionInMemory(apiCookie, ['api'], authNoteOf(req));
-    if (p) found = { ...p, via: 'api-cookie' };
+    found = p && { ...p, via: 'api-cookie' };
   }
   if (found && !SAFE_METHODS.has(target.method) && crossSite(req, core.config.publicUrl)) return undefined;
   return found;
