@@ -56,13 +56,13 @@ async function main(): Promise<void> {
   const ratio = (r: Row, to: Row | undefined) => (to ? (r.perSecond / to.perSecond).toFixed(2) : '–');
   const header = ['| scenario | req/s | vs bare Fastify | vs better-auth | p50 ms | p99 ms | errors |', '|---|---|---|---|---|---|---|'];
   const line = (r: Row) =>
-    `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.perSecond.toFixed(0)} | ${ratio(r, ceiling)} | ${ratio(r, peer)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`;
+    `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.perSecond.toFixed(0)} | ${ratio(r, ceiling)} | ${ratio(r, peer)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`;
   const section = (name: Row['section']) => rows.filter((r) => (r.section ?? 'main') === name).map(line);
   const gatewayRows = () => {
     const upstream = rows.find((r) => r.role === 'upstream');
     return rows
       .filter((r) => r.section === 'gateway')
-      .map((r) => `| ${r.name} | ${r.perSecond.toFixed(0)} | ${ratio(r, upstream)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`);
+      .map((r) => `| ${r.name} | ${r.perSecond.toFixed(0)} | ${ratio(r, upstream)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
   };
   const out = [
     '# Benchmark results',

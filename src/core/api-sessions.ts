@@ -35,13 +35,15 @@ export class ApiSessionReuse {
     return s;
   }
 
-  /** The session forClient would hand out, when memory alone vouches for it (undefined: ask forClient). */
+  /**
+   * The session forClient would hand out, when memory alone vouches for it (undefined: ask forClient). As it
+   * was issued: its cookie's Max-Age is what is left of it (`expiresAt`).
+   */
   inMemory(accountId: number, credentialKey: string | undefined): IssuedSession | undefined {
     if (credentialKey === undefined) return undefined;
-    const now = this.d.clock.now();
-    const prior = this.reusable(this.keyOf(accountId, '', credentialKey), now);
+    const prior = this.reusable(this.keyOf(accountId, '', credentialKey), this.d.clock.now());
     const live = prior && this.d.sessions.checkInMemory(prior.token, ['api']);
-    return prior && live && live.account.id === accountId ? this.reissued(prior, now) : undefined;
+    return live && live.account.id === accountId ? prior : undefined;
   }
 
   private keyOf(accountId: number, credential: string, credentialKey: string | undefined): string {

@@ -44,7 +44,7 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
 
   /** The same live session for the same client credential: no sessions row per call (issue 9). */
   async function reuseApiSession(p: Authenticated, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const s = core.accounts.apiSessionInMemory(p) ?? (await core.accounts.apiSessionFor(p, req.headers.authorization ?? '', requestContext(req)));
+    const s = await core.accounts.apiSessionFor(p, req.headers.authorization ?? '', requestContext(req));
     setApiCookie(reply, core.config, s.token, s.maxAge);
   }
 
@@ -61,7 +61,12 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
 
   app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with Basic, also sets the toggl_api_session_new cookie)', querystring: MeQuery, response: { 200: MeV8 } } }, async (req, reply) => {
     const p = principal(req);
-    if (p.via === 'basic') await reuseApiSession(p, req, reply);
+    if (p.via === 'basic') {
+      // From memory without a promise when it can vouch for the session (the usual repeated call).
+      const known = core.accounts.apiSessionInMemory(p);
+      if (known) setApiCookie(reply, core.config, known.token, Math.floor((known.expiresAt - core.clock.now()) / 1000));
+      else await reuseApiSession(p, req, reply);
+    }
     if (req.query.with_related_data === 'true') return meDocument(p, req.query);
     // The user's JSON, serialised by this route's schema once per cached account row; only `since` changes.
     const url = publicUrl();
