@@ -83,10 +83,15 @@ export class Authenticator {
     }
 
     if (!account || !ok) {
-      const { remaining, addressLocked } = await throttle.fail(store, key, ctx.ip);
-      await audit.record(store, 'login.failure', account?.id ?? null, ctx, { remaining });
-      if (remaining === 0) await audit.record(store, 'login.lockout', account?.id ?? null, ctx, { scope: 'account' });
-      if (addressLocked) await audit.record(store, 'login.lockout', null, ctx, { scope: 'address' });
+      // The counts and their audit rows in one transaction: one commit (one fsync) per failed login instead of
+      // three, each of which held the event loop (issue 9: token latency during a password-guessing storm).
+      const { remaining } = await store.transaction(async (tx) => {
+        const counted = await throttle.fail(tx, key, ctx.ip);
+        await audit.record(tx, 'login.failure', account?.id ?? null, ctx, { remaining: counted.remaining });
+        if (counted.remaining === 0) await audit.record(tx, 'login.lockout', account?.id ?? null, ctx, { scope: 'account' });
+        if (counted.addressLocked) await audit.record(tx, 'login.lockout', null, ctx, { scope: 'address' });
+        return counted;
+      });
       noteAuth(note, 'password', 'bad_credentials', !found ? 'unknown_email' : !account ? 'not_eligible' : 'bad_password');
       throw invalidCredentials(remaining);
     }
