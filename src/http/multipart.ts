@@ -40,7 +40,9 @@ export function parseMultipart(contentType: string, body: Buffer): Promise<Recor
     const fail = (err: BadForm) => {
       failed ??= err;
     };
-    bb.on('field', (name, value, info) => {
+    // busboy gives a part with an empty or missing name as an undefined name (its types say string).
+    bb.on('field', (name: string | undefined, value, info) => {
+      if (name === undefined) return fail(new BadForm('Invalid field name: a field has no name'));
       if (info.nameTruncated || Buffer.byteLength(name) > FORM_LIMITS.fieldNameSize) return fail(new BadForm('Field name is too long', 413));
       if (info.valueTruncated) return fail(new BadForm(`Field ${name.slice(0, 100)} is too large (at most ${FORM_LIMITS.fieldSize} bytes)`, 413));
       try {

@@ -58,6 +58,9 @@ describe('BookingBug bad input', () => {
       ['a huge field', 'multipart/form-data; boundary=XyZ', multipartBody({ email, password: 'p'.repeat(40 * 1024) }, 'XyZ').body, 413],
       ['too many fields', 'multipart/form-data; boundary=XyZ', multipartBody(Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`f${i}`, 'x'])), 'XyZ').body, 413],
       ['wrong types: no fields at all', 'multipart/form-data; boundary=XyZ', '--XyZ--\r\n', 400],
+      // Found by the fuzz suite: busboy hands an empty name over as no name at all (it was a 500).
+      ['a field with an empty name', 'multipart/form-data; boundary=XyZ', '--XyZ\r\nContent-Disposition: form-data; name=""\r\n\r\n\r\n--XyZ--\r\n', 400],
+      ['a field without a name', 'multipart/form-data; boundary=XyZ', '--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--\r\n', 400],
     ];
     for (const [label, type, body, status] of cases) assertError(await raw('/login/admin', type, body), status, `multipart ${label}`);
   });
