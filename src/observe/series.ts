@@ -10,11 +10,14 @@ type Labels = Record<string, string>;
 type MetricValue = { labels: Labels; value: number; metricName?: string };
 type Registered = Parameters<client.Registry['registerMetric']>[0];
 
-/** Distinct label sets kept at most per metric (label values are bounded; this is a guard, not a limit in use). */
-const MAX_SERIES = 5000;
+/**
+ * Distinct label sets kept at most per metric (label values are bounded; this is a guard, not a limit in use):
+ * past it, observations are counted in one series under the metric's overflow labels.
+ */
+export const MAX_SERIES = 5000;
 
 interface Row<T> {
-  labels: Labels;
+  readonly labels: Labels;
   data: T;
 }
 
@@ -22,6 +25,7 @@ interface Row<T> {
 class Rows<T> {
   private readonly rows = new Map<string, Row<T>>();
   private readonly overflow: Row<T>;
+  private overflowed = false;
 
   constructor(
     private readonly empty: () => T,
@@ -33,19 +37,27 @@ class Rows<T> {
   get(key: string, make: () => Labels): T {
     let row = this.rows.get(key);
     if (row === undefined) {
-      if (this.rows.size >= MAX_SERIES) return this.overflow.data;
+      if (this.rows.size >= MAX_SERIES) {
+        this.overflowed = true;
+        return this.overflow.data;
+      }
       row = { labels: make(), data: this.empty() };
       this.rows.set(key, row);
     }
     return row.data;
   }
 
+  /** Every series, and the overflow series once something was counted in it. */
   all(): Array<Row<T>> {
-    return [...this.rows.values()];
+    const all = [...this.rows.values()];
+    if (this.overflowed) all.push(this.overflow);
+    return all;
   }
 
   clear(): void {
     this.rows.clear();
+    this.overflow.data = this.empty();
+    this.overflowed = false;
   }
 }
 
