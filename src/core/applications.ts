@@ -86,9 +86,11 @@ export class Applications {
 
   /** The live application named by App-Id whose App-Key (when it has one) matches; throws otherwise. */
   async check(appId: string | undefined, appKey: string | undefined): Promise<ApplicationRow> {
+    const known = this.checkInMemory(appId, appKey);
+    if (known) return known;
     if (appId === undefined || !APP_ID.test(appId)) throw invalidApplication();
     // In memory while live; revoking it drops the entry in every process (credential-cache.ts). The App-Key
-    // is still compared on every request.
+    // is compared on every request: here with the keyed digests, or in checkInMemory with the one remembered.
     const key = `app:${appId}`;
     let app = this.d.cache.get<ApplicationRow>(key);
     if (!app) {
@@ -99,16 +101,14 @@ export class Applications {
     }
     if (app.key_digest !== null) {
       if (appKey === undefined || appKey.length === 0 || appKey.length > APP_KEY_MAX) throw invalidApplication();
-      // An App-Key verified against this row is remembered with the row, by a salted digest (issue 9: the
-      // keyed digests below on every request); a revoked or changed application is a new row.
-      const seen = this.d.cache.secretDigest(appKey);
-      if (verifiedKeys.get(app) === seen) return app;
       const digests = this.d.keyring.digests('app-key', appKey);
       // Every candidate is compared, so the time does not depend on which key matched.
       let ok = false;
       for (const d of digests) ok = safeEqual(d, app.key_digest) || ok;
       if (!ok) throw invalidApplication();
-      verifiedKeys.set(app, seen);
+      // Remembered with the row, by a salted digest (issue 9: checkInMemory answers the next request without
+      // the keyed digests above); a revoked application is a new row.
+      verifiedKeys.set(app, this.d.cache.secretDigest(appKey));
     }
     return app;
   }

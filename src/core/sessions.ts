@@ -72,8 +72,8 @@ export class Sessions {
     // In memory: a live session verified recently. Its revocation, or any change to its account, drops the entry
     // in every process; expiry is checked here. A session that looks idle may have been used on another
     // instance, so it is read again from the store rather than refused.
-    const hit = this.cache?.get<LiveSession>(key);
-    if (hit && isUsable(hit.account) && this.alive(hit.session, now)) {
+    const hit = this.liveInMemory(key, now);
+    if (hit) {
       if (!kinds.includes(hit.session.kind as SessionKind)) return undefined;
       await this.touch(store, hit.session, now);
       return hit;
@@ -98,11 +98,17 @@ export class Sessions {
    * store and no promise on the hot path). Undefined when memory cannot say: then `check` decides.
    */
   checkInMemory(token: string, kinds: readonly SessionKind[]): LiveSession | undefined {
-    if (token.length === 0 || token.length > 128 || !this.cache) return undefined;
-    const hit = this.cache.get<LiveSession>(`ses:${sha256(token)}`);
+    if (token.length === 0 || token.length > 128) return undefined;
     const now = this.clock.now();
-    if (!hit || !isUsable(hit.account) || !this.alive(hit.session, now) || this.touchDue(hit.session, now)) return undefined;
+    const hit = this.liveInMemory(`ses:${sha256(token)}`, now);
+    if (!hit || this.touchDue(hit.session, now)) return undefined;
     return kinds.includes(hit.session.kind as SessionKind) ? hit : undefined;
+  }
+
+  /** The session memory holds under `key` while it and its account are alive; undefined otherwise. */
+  private liveInMemory(key: string, now: number): LiveSession | undefined {
+    const hit = this.cache?.get<LiveSession>(key);
+    return hit && isUsable(hit.account) && this.alive(hit.session, now) ? hit : undefined;
   }
 
   private alive(session: SessionRow, now: number): boolean {

@@ -3,6 +3,9 @@
 
 export const MAX_JSON_DEPTH = 32;
 
+/** The content type of JSON answers sent as text already serialised. */
+export const JSON_UTF8 = 'application/json; charset=utf-8';
+
 export class BadJson extends Error {
   readonly statusCode = 400;
   readonly code = 'GATEHOUSE_BAD_JSON';

@@ -12,6 +12,7 @@ import { BookingBugError } from './bookingbug/responses.js';
 import { lazyCompilers } from './compilers.js';
 import { PAGE_TAG } from './pages/schemas.js';
 import { TogglError, TogglV8Error } from './toggl/responses.js';
+import { JSON_UTF8 } from './json.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -296,6 +297,6 @@ export async function registerOpenApi(app: FastifyInstance, core: Core): Promise
     app.route({ method: ['GET', 'HEAD'], url, schema: { hide: true }, config: { openapiOptOut: 'the reference page and its assets' }, onRequest: refuseBodies, handler: page });
   }
   app.get('/openapi.json', { schema: { hide: true }, config: { openapiOptOut: 'the OpenAPI document itself' }, onRequest: refuseBodies }, async (_req, reply) => {
-    return reply.type('application/json; charset=utf-8').send(await app.openApiDocument());
+    return reply.type(JSON_UTF8).send(await app.openApiDocument());
   });
 }

@@ -1,11 +1,12 @@
 // Who is calling a BookingBug route, checked in onRequest before the body is read: every /api/v1 request
 // names a live application (App-Id, and App-Key when it has one); routes that declare `config.bb` also need
 // a live Auth-Token issued to that application (an administrator's for 'admin').
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CompanySession } from '../../core/company-sessions.js';
 import type { Core } from '../../core/index.js';
 import type { ApplicationRow } from '../../store/store.js';
 import { authNoteOf } from '../../observe/request-record.js';
+import { memoryFirst, prependOnRequest } from '../auth-hooks.js';
 import { ERRORS } from './errors.js';
 
 declare module 'fastify' {
@@ -27,50 +28,40 @@ function header(req: FastifyRequest, name: string): string | undefined {
 export function addCredentialsHook(app: FastifyInstance, core: Core): void {
   app.decorateRequest('bbApp', undefined);
   app.decorateRequest('bbSession', undefined);
-  // Every request of the dialect, routed or not, names a live application. Callback hooks: an application
-  // and an Auth-Token that memory vouches for are answered without a promise (issue 9).
-  app.addHook('onRequest', (req, _reply, done) => {
-    const appId = header(req, 'app-id');
-    const appKey = header(req, 'app-key');
-    const known = core.applications.checkInMemory(appId, appKey);
-    if (known) {
-      req.bbApp = known;
-      done();
-      return;
-    }
-    core.applications.check(appId, appKey).then((app) => {
-      req.bbApp = app;
-      done();
-    }, done);
-  });
+  // Every request of the dialect, routed or not, names a live application; memory first (auth-hooks.ts).
+  app.addHook(
+    'onRequest',
+    memoryFirst(
+      (req) => core.applications.checkInMemory(header(req, 'app-id'), header(req, 'app-key')),
+      (req) => core.applications.check(header(req, 'app-id'), header(req, 'app-key')),
+      (req, found) => {
+        req.bbApp = found;
+      },
+    ),
+  );
   // Routes that declare `config.bb` get their own Auth-Token hook, made when the route is registered, so no
   // request looks up its route's options (issue 9: Fastify builds that object anew on every read).
   app.addHook('onRoute', (route) => {
     const needs = route.config?.bb;
     if (needs === undefined) return;
     const allowed = (session: CompanySession | undefined): session is CompanySession => session !== undefined && (needs !== 'admin' || session.persona.kind === 'administrator');
-    const hook: onRequestHookHandler = (req, _reply, done) => {
-      const token = header(req, 'auth-token');
-      if (!token) {
-        done(ERRORS.unauthorized());
-        return;
-      }
-      const known = core.companyLogins.checkInMemory(application(req), token, authNoteOf(req));
-      if (allowed(known)) {
-        req.bbSession = known;
-        done();
-        return;
-      }
-      core.companyLogins.check(application(req), token, authNoteOf(req)).then((session) => {
-        if (!allowed(session)) {
-          done(ERRORS.unauthorized());
-          return;
-        }
+    const hook = memoryFirst(
+      (req) => {
+        const token = header(req, 'auth-token');
+        const known = token ? core.companyLogins.checkInMemory(application(req), token, authNoteOf(req)) : undefined;
+        return allowed(known) ? known : undefined;
+      },
+      async (req) => {
+        const token = header(req, 'auth-token');
+        const session = token ? await core.companyLogins.check(application(req), token, authNoteOf(req)) : undefined;
+        if (!allowed(session)) throw ERRORS.unauthorized();
+        return session;
+      },
+      (req, session) => {
         req.bbSession = session;
-        done();
-      }, done);
-    };
-    route.onRequest = [hook, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())];
+      },
+    );
+    prependOnRequest(route, hook);
   });
 }
 

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CoreError, type CoreErrorCode } from '../../core/errors.js';
 import { classifyRequestError, REQUEST_ERROR_STATUS, type RequestError, type SchemaProblem } from '../request-errors.js';
 import { WireError } from '../wire-error.js';
+import { JSON_UTF8 } from '../json.js';
 
 export class BookingBugError extends WireError {}
 
@@ -94,5 +95,5 @@ export function toBookingBugError(err: unknown, req: FastifyRequest): BookingBug
 
 export function sendBookingBugError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const error = toBookingBugError(err, req);
-  return reply.code(error.status).headers(error.headers).type('application/json; charset=utf-8').send(JSON.stringify({ error: error.message }));
+  return reply.code(error.status).headers(error.headers).type(JSON_UTF8).send(JSON.stringify({ error: error.message }));
 }

@@ -11,6 +11,7 @@ import { requestPath } from '../context.js';
 import { authNoteOf, recordOf } from '../../observe/request-record.js';
 import { authenticate } from '../toggl/authenticate.js';
 import { ERRORS as TOGGL_ERRORS, sendTogglError, type Generation } from '../toggl/errors.js';
+import { JSON_UTF8 } from '../json.js';
 
 export type Dialect = 'toggl' | 'bookingbug' | 'plain';
 
@@ -119,7 +120,7 @@ export function sendRefusal(error: unknown, dialect: Dialect, req: FastifyReques
   if (dialect === 'bookingbug') return sendBookingBugError(error, req, reply);
   const status = error instanceof PlainError ? error.status : typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
   if (status >= 500 && !(error instanceof PlainError)) req.log.error({ err: { message: (error as Error).message } }, 'unexpected error');
-  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error: status >= 500 && !(error instanceof PlainError) ? 'Internal server error' : (error as Error).message }));
+  return reply.code(status).type(JSON_UTF8).send(JSON.stringify({ error: status >= 500 && !(error instanceof PlainError) ? 'Internal server error' : (error as Error).message }));
 }
 
 /**

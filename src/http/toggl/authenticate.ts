@@ -1,8 +1,9 @@
 // Who is calling a Toggl route: Basic (email:password or token:api_token) first, then the accounts
 // cookie, then the API session cookie. Cookie-authenticated state changes from another site are refused.
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
+import { memoryFirst, prependOnRequest } from '../auth-hooks.js';
 import { parseBasic } from '../basic.js';
 import { requestContext } from '../context.js';
 import { authNoteOf } from '../../observe/request-record.js';
@@ -138,22 +139,15 @@ export function addAuthHook(scope: FastifyInstance, core: Core, generation: Gene
   scope.addHook('onRoute', (route) => {
     const accepts = route.config?.auth;
     if (accepts === undefined) return;
-    // A callback hook: a credential memory vouches for is answered without a promise.
-    const hook: onRequestHookHandler = (req, _reply, done) => {
-      const target = { method: req.method, generation };
-      const known = authenticateInMemory(core, req, accepts, target);
-      if (known) {
-        req.togglPrincipal = known;
-        done();
-        return;
-      }
-      authenticate(core, req, accepts, target).then((p) => {
+    const target = (req: FastifyRequest): AuthTarget => ({ method: req.method, generation });
+    const hook = memoryFirst(
+      (req) => authenticateInMemory(core, req, accepts, target(req)),
+      (req) => authenticate(core, req, accepts, target(req)),
+      (req, p) => {
         req.togglPrincipal = p;
-        done();
-      }, done);
-    };
-    // First, as the dialect-wide hook it replaces was; a new array, so the HEAD twin of a GET gets its own.
-    route.onRequest = [hook, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())];
+      },
+    );
+    prependOnRequest(route, hook);
   });
 }
 

@@ -6,6 +6,7 @@ import { CoreError, type CoreErrorCode } from '../../core/errors.js';
 import { MESSAGES } from '../../core/validate.js';
 import { classifyRequestError, REQUEST_ERROR_STATUS, type RequestError, type SchemaProblem } from '../request-errors.js';
 import { WireError } from '../wire-error.js';
+import { JSON_UTF8 } from '../json.js';
 
 export type Generation = 'v9' | 'v8' | 'accounts';
 
@@ -118,6 +119,6 @@ export function sendTogglError(err: unknown, req: FastifyRequest, reply: Fastify
   if (error.status === 401 || (generation === 'v8' && error.status === 403)) {
     return reply.header('Content-Length', '0').send();
   }
-  reply.type('application/json; charset=utf-8');
+  reply.type(JSON_UTF8);
   return reply.send(JSON.stringify(generation === 'v8' ? messages : error.message));
 }

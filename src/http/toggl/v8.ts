@@ -10,7 +10,8 @@ import { principal } from './authenticate.js';
 import { API_COOKIE, clearCookie, setApiCookie } from './cookies.js';
 import { MeQuery, ProfileFields, profilePatch } from './schemas.js';
 import { ApiToken, DataV8, EmptyObject, MeV8, UserV8 } from './responses.js';
-import { JSON_UTF8, renderedFor, userV8 } from './views.js';
+import { renderedFor, userV8 } from './views.js';
+import { JSON_UTF8 } from '../json.js';
 
 const PutMeBody = Type.Object({ user: Type.Object(ProfileFields, { additionalProperties: false }) }, { additionalProperties: false, examples: [{ user: { fullname: 'Ada King' } }] });
 type PutMeBody = Static<typeof PutMeBody>;
@@ -102,6 +103,6 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
   app.post('/reset_token', { config: { auth: 'any' }, schema: { summary: 'Replace the API token', response: { 200: ApiToken } } }, async (req, reply) => {
     const p = principal(req);
     const token = await core.accounts.resetApiToken(p, requestContext(req));
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify(token));
+    return reply.type(JSON_UTF8).send(JSON.stringify(token));
   });
 }

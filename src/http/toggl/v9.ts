@@ -8,7 +8,8 @@ import { principal } from './authenticate.js';
 import { ACCOUNTS_COOKIE, API_COOKIE, clearAllCookies, clearCookie, setAccountsCookie } from './cookies.js';
 import { MeQuery, ProfileBody, profilePatch } from './schemas.js';
 import { ApiToken, EmptyObject, SessionUserV9, UserV9, WorkspacesV9 } from './responses.js';
-import { JSON_UTF8, renderedFor, userV9, workspaceV9 } from './views.js';
+import { renderedFor, userV9, workspaceV9 } from './views.js';
+import { JSON_UTF8 } from '../json.js';
 
 const SessionBody = Type.Union([Type.Object({ remember_me: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), Type.Null()], { examples: [{ remember_me: true }] });
 type SessionBody = Static<typeof SessionBody>;
@@ -34,7 +35,7 @@ export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> 
   app.post('/me/reset_token', { config: { auth: 'any' }, schema: { summary: 'Replace the API token', response: { 200: ApiToken } } }, async (req, reply) => {
     const p = principal(req);
     const token = await core.accounts.resetApiToken(p, requestContext(req));
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify(token));
+    return reply.type(JSON_UTF8).send(JSON.stringify(token));
   });
 
   app.get('/me/logged', { config: { auth: 'any' }, schema: { summary: 'Whether the credentials are valid', response: { 200: EmptyObject } } }, async () => {

@@ -18,9 +18,6 @@ function utcSeconds(ms: number): string {
   return text;
 }
 
-/** The content type of JSON answers sent as text already serialised. */
-export const JSON_UTF8 = 'application/json; charset=utf-8';
-
 /** RFC 3339 in UTC without milliseconds: toISOString() always ends in `.sssZ`, which is cut off. */
 export function isoZ(ms: number): string {
   return `${utcSeconds(ms)}Z`;
