@@ -38,7 +38,8 @@ export interface Config {
   mailFrom: string;
   logLevel: string;
   password: { minLength: number; maxLength: number; rejectCommon: boolean };
-  hashing: { concurrency: number; queue: number };
+  /** helperNice: the nice value of every thread but the event loop's (0: left alone); see src/cli/thread-priority.ts. */
+  hashing: { concurrency: number; queue: number; helperNice: number };
   login: { maxFailures: number; addressMaxFailures: number; lockoutSeconds: number };
   rateLimits: { windowSeconds: number; resetMailPerEmail: number; resetMailPerAddress: number; signupsPerAddress: number };
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges or proxy-addr keywords); empty: none. */
@@ -258,6 +259,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       // One core is left to the event loop, so a login storm does not starve token checks (bench/RESULTS.md).
       concurrency: int(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 64),
       queue: int(env, 'HASH_QUEUE', 64, 0, 100000),
+      helperNice: int(env, 'HELPER_THREAD_NICE', 10, 0, 19),
     },
     login: {
       maxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),

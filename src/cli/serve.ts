@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { logOutput } from '../log.js';
 import { startServer } from '../server.js';
+import { lowerHelperThreads } from './thread-priority.js';
 import { describeStartFailure } from './start-errors.js';
 
 export async function runServe(): Promise<void> {
@@ -36,6 +37,9 @@ export async function runServe(): Promise<void> {
     database: config.database.kind,
   };
   logOutput.write(`${JSON.stringify(line)}\n`);
+  // Start-up has used libuv's pool by now (module loading, the database), so its threads exist.
+  const lowered = lowerHelperThreads(config.hashing.helperNice);
+  running.app.log.debug({ threads: lowered, nice: config.hashing.helperNice }, 'helper threads run below the event loop');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

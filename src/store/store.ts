@@ -5,7 +5,7 @@ import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
 import { Migrator, sql } from './kysely.js';
 import { reportQuery } from './db.js';
 import { StaticMigrations, type Dialect } from './migrations.js';
-import { PreparedQuery } from './prepared.js';
+import { NamedQuery, PreparedQuery } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type AccountRow = Database['accounts'] & { id: number };
@@ -78,6 +78,30 @@ function hotQueries(db: Kysely<Database>) {
       () => db.selectFrom('login_throttle').select((eb) => eb.fn.max('locked_until').as('locked_until')).where('key', 'in', ['', '']),
       2,
     ),
+    // A failed login's bookkeeping: built once, because a guessing storm runs it once per guess and
+    // building it was most of a failure's time on the event loop (issue 9).
+    recordFailure: new NamedQuery<{ failures: number | string; locked_until: number | string | null }, 'key' | 'now' | 'staleBefore' | 'firstLock' | 'max' | 'lockUntil'>(
+      (v) => {
+        // Bound numbers are cast so PostgreSQL types them as bigint inside CASE (it would guess text).
+        const n = (value: never) => sql<number>`cast(${value} as bigint)`;
+        const stale = sql<boolean>`(login_throttle.window_started_at < ${n(v('staleBefore'))} or (login_throttle.locked_until is not null and login_throttle.locked_until <= ${n(v('now'))}))`;
+        const next = sql<number>`case when ${stale} then 1 else login_throttle.failures + 1 end`;
+        return db
+          .insertInto('login_throttle')
+          .values({ key: v('key'), failures: 1, window_started_at: v('now'), locked_until: v('firstLock') })
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet({
+              failures: next,
+              window_started_at: sql<number>`case when ${stale} then ${n(v('now'))} else login_throttle.window_started_at end`,
+              locked_until: sql<number | null>`case when ${next} >= ${n(v('max'))} then ${n(v('lockUntil'))} else null end`,
+            }),
+          )
+          .returning(['failures', 'locked_until']);
+      },
+    ),
+    appendAudit: new NamedQuery<never, Exclude<keyof Database['audit_log'], 'id'>>((v) =>
+      db.insertInto('audit_log').values({ at: v('at'), event: v('event'), account_id: v('account_id'), ip: v('ip'), user_agent: v('user_agent'), detail: v('detail') }),
+    ),
   };
 }
 type HotQueries = ReturnType<typeof hotQueries>;
@@ -112,8 +136,36 @@ export class Store {
   /** Runs fn in one transaction: all of its writes land, or none do. Nested calls join the outer one. */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
+    return this.transactionOn(this.db as Kysely<Database>, fn);
+  }
+
+  /**
+   * Like transaction(), but on SQLite its commit does not wait for the disk (synchronous=NORMAL for this one
+   * commit): for bookkeeping no client is told was saved, a failed login's throttle counts and audit rows
+   * (README, "Durability"). Like every commit it survives a crash of the process at once (the WAL frames are
+   * in the file); they reach the disk with the next commit that waits, or the next checkpoint, so only a power
+   * cut or an operating-system crash in between loses them. Why: every SQLite commit's fsync holds the event
+   * loop, and a password-guessing storm is one commit per guess (issue 9: token latency during a storm).
+   * PostgreSQL commits off the event loop, so there it is an ordinary transaction.
+   */
+  async transactionUnsynced<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    const sqlite = this.source.sqlite;
+    if (this.db.isTransaction || sqlite === undefined) return this.transaction(fn);
+    // The connection is held from before the switch until after the switch back, so no other commit can run
+    // in between and reach its client unsynced.
+    return (this.db as Kysely<Database>).connection().execute(async (conn) => {
+      sqlite.pragma('synchronous = NORMAL');
+      try {
+        return await this.transactionOn(conn, fn);
+      } finally {
+        sqlite.pragma('synchronous = FULL');
+      }
+    });
+  }
+
+  private async transactionOn<T>(db: Kysely<Database>, fn: (tx: Store) => Promise<T>): Promise<T> {
     const pending: string[] = [];
-    const result = await (this.db as Kysely<Database>).transaction().execute((trx) => fn(new Store(trx, this.dialect, undefined, this.shared, pending)));
+    const result = await db.transaction().execute((trx) => fn(new Store(trx, this.dialect, undefined, this.shared, pending)));
     if (pending.length > 0) this.signals.fire(pending);
     return result;
   }
@@ -398,22 +450,9 @@ export class Store {
         return r;
       });
     }
-    // Bound numbers are cast so PostgreSQL types them as bigint inside CASE (it would guess text).
-    const n = (v: number) => sql<number>`cast(${v} as bigint)`;
-    const stale = sql<boolean>`(login_throttle.window_started_at < ${n(now - windowMs)} or (login_throttle.locked_until is not null and login_throttle.locked_until <= ${n(now)}))`;
-    const next = sql<number>`case when ${stale} then 1 else login_throttle.failures + 1 end`;
-    const r = await this.db
-      .insertInto('login_throttle')
-      .values({ key, failures: 1, window_started_at: now, locked_until: maxFailures <= 1 ? now + lockMs : null })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          failures: next,
-          window_started_at: sql<number>`case when ${stale} then ${n(now)} else login_throttle.window_started_at end`,
-          locked_until: sql<number | null>`case when ${next} >= ${n(maxFailures)} then ${n(now + lockMs)} else null end`,
-        }),
-      )
-      .returning(['failures', 'locked_until'])
-      .executeTakeFirstOrThrow();
+    const q = this.hot.recordFailure.bind({ key, now, staleBefore: now - windowMs, firstLock: maxFailures <= 1 ? now + lockMs : null, max: maxFailures, lockUntil: now + lockMs });
+    const r = (await this.db.executeQuery(q)).rows[0];
+    if (r === undefined) throw new Error('the throttle upsert returned no row');
     return { failures: Number(r.failures), lockedUntil: r.locked_until === null ? null : Number(r.locked_until) };
   }
 
@@ -430,7 +469,7 @@ export class Store {
   // ---- audit log ------------------------------------------------------------------------------
 
   async appendAudit(row: Omit<Database['audit_log'], 'id'>): Promise<void> {
-    await this.db.insertInto('audit_log').values(row).execute();
+    await this.db.executeQuery(this.hot.appendAudit.bind(row));
   }
 
   async auditOf(accountId: number): Promise<Array<{ event: string; at: number; ip: string | null; user_agent: string | null; detail: string | null }>> {

@@ -96,6 +96,8 @@ describe('loadConfig', () => {
       ['PASSWORD_REJECT_COMMON', 'maybe'],
       ['HASH_CONCURRENCY', '0'],
       ['HASH_QUEUE', 'lots'],
+      ['HELPER_THREAD_NICE', '20'],
+      ['HELPER_THREAD_NICE', '-5'],
       ['LOGIN_MAX_FAILURES', '0'],
       ['LOGIN_LOCKOUT_SECONDS', '1e3'],
       ['LOGIN_ADDRESS_MAX_FAILURES', '0'],

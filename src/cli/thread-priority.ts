@@ -1,0 +1,35 @@
+// The event loop first: every other thread of the process (libuv's pool, where Argon2id hashing runs, and
+// V8's background compiler and GC helpers) runs at a lower CPU priority. On an idle machine nothing changes;
+// when the cores are contended (a password-guessing storm keeps the hashing threads busy), the kernel runs
+// the event loop first, so token, cookie and Auth-Token checks keep their latency while the guesses wait.
+// Issue 9: token p99 during a storm went from about 4x to about 2x its quiet figure (bench/RESULTS.md).
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
+
+/**
+ * Sets every thread of this process except the main one (the event loop, whose thread id is the process id)
+ * to `nice`; returns how many it set. Linux only (threads are listed in /proc and setpriority takes a thread
+ * id); elsewhere, or with nice 0, it does nothing. Threads started later inherit their starter's priority:
+ * call it once start-up has used the pool (libuv starts all its threads at its first job).
+ */
+export function lowerHelperThreads(nice: number): number {
+  if (nice === 0 || process.platform !== 'linux') return 0;
+  let threads: string[];
+  try {
+    threads = readdirSync('/proc/self/task');
+  } catch {
+    return 0;
+  }
+  let lowered = 0;
+  for (const entry of threads) {
+    const tid = Number(entry);
+    if (!Number.isInteger(tid) || tid === process.pid) continue;
+    try {
+      setPriority(tid, nice);
+      lowered++;
+    } catch {
+      // The thread ended between the listing and the call.
+    }
+  }
+  return lowered;
+}

@@ -1,0 +1,65 @@
+// HELPER_THREAD_NICE (README, Configuration): every thread of the server process but the event loop's runs at a
+// lower CPU priority, so a password-guessing storm slows the guesses rather than the token checks. Observed as
+// an operator would (`ps -L`): the nice value of each thread in /proc, on the real server process, before and
+// after the threads have hashed passwords.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { request } from '../helpers/http.js';
+import { deployment, killAllServers, startServerProcess, type Deployment } from '../helpers/process.js';
+import { GOOD_PASSWORD, uniqueEmail } from '../helpers/server.js';
+
+interface Thread {
+  tid: number;
+  nice: number;
+  /** CPU time so far, in clock ticks (user + system). */
+  cpu: number;
+}
+
+/** The threads of a process from /proc/<pid>/task/<tid>/stat (fields after the command name: nice is the 17th). */
+function threads(pid: number): Thread[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { tid: Number(tid), nice: Number(f[16]), cpu: Number(f[11]) + Number(f[12]) };
+  });
+}
+
+const linux = process.platform === 'linux';
+
+describe('helper threads below the event loop (HELPER_THREAD_NICE)', { skip: linux ? false : 'thread priorities are read from /proc (Linux)' }, () => {
+  const deployments: Deployment[] = [];
+  after(async () => {
+    await killAllServers();
+    for (const d of deployments) d.remove();
+  });
+
+  it('runs every thread but the event loop at nice 10 by default, including the ones that hash passwords', async () => {
+    const d = deployment();
+    deployments.push(d);
+    const proc = await startServerProcess(d);
+    const before = threads(proc.pid);
+    const main = before.find((t) => t.tid === proc.pid);
+    assert.equal(main?.nice, 0, 'the event loop keeps the normal priority');
+    const helpers = before.filter((t) => t.tid !== proc.pid);
+    assert.ok(helpers.length >= 4, `libuv's pool and V8's threads are there (${helpers.length})`);
+    assert.deepEqual(helpers.filter((t) => t.nice !== 10), [], 'every other thread at nice 10');
+
+    // Argon2id work: a signup (one hash) and wrong-password logins (one verify each).
+    const email = uniqueEmail('nice');
+    assert.equal((await request(proc.url, '/api/signup', { method: 'POST', json: { email, password: GOOD_PASSWORD } })).status, 201);
+    for (let i = 0; i < 3; i++) assert.equal((await request(proc.url, '/api/v9/me', { auth: [email, `${GOOD_PASSWORD}-wrong`] })).status, 403);
+
+    const afterHashing = threads(proc.pid);
+    const worked = afterHashing.filter((t) => t.tid !== proc.pid && t.cpu > (before.find((b) => b.tid === t.tid)?.cpu ?? 0));
+    assert.ok(worked.length > 0, 'some helper thread did the hashing');
+    assert.deepEqual(afterHashing.filter((t) => t.tid !== proc.pid && t.nice !== 10), [], 'no thread started since runs at the normal priority');
+  });
+
+  it('leaves every thread alone with HELPER_THREAD_NICE=0', async () => {
+    const d = deployment();
+    deployments.push(d);
+    const proc = await startServerProcess(d, { HELPER_THREAD_NICE: '0' });
+    assert.deepEqual(threads(proc.pid).filter((t) => t.nice !== 0), []);
+  });
+});
