@@ -25,6 +25,10 @@ export async function runServe(): Promise<void> {
     console.error(`gatehouse: ${describeStartFailure(err, config)}`);
     process.exit(1);
   }
+  // Start-up has used libuv's pool by now (module loading, the database), so its threads exist. Before the
+  // start line: whoever waits for that line finds the priorities set.
+  const lowered = lowerHelperThreads(config.hashing.helperNice);
+  running.app.log.debug({ threads: lowered, nice: config.hashing.helperNice }, 'helper threads run below the event loop');
   const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
   const line = {
     level: 30,
@@ -37,9 +41,6 @@ export async function runServe(): Promise<void> {
     database: config.database.kind,
   };
   logOutput.write(`${JSON.stringify(line)}\n`);
-  // Start-up has used libuv's pool by now (module loading, the database), so its threads exist.
-  const lowered = lowerHelperThreads(config.hashing.helperNice);
-  running.app.log.debug({ threads: lowered, nice: config.hashing.helperNice }, 'helper threads run below the event loop');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
