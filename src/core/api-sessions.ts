@@ -42,7 +42,8 @@ export class ApiSessionReuse {
   inMemory(accountId: number, credentialKey: string | undefined): IssuedSession | undefined {
     if (credentialKey === undefined) return undefined;
     const prior = this.reusable(this.keyOf(accountId, '', credentialKey), this.d.clock.now());
-    const live = prior && this.d.sessions.checkInMemory(prior.token, ['api']);
+    // Its digest is known from when it was opened: no hashing on the repeated call.
+    const live = prior && this.d.sessions.checkDigestInMemory(prior.row.token_digest, ['api']);
     return live && live.account.id === accountId ? prior : undefined;
   }
 

@@ -99,8 +99,13 @@ export class Sessions {
    */
   checkInMemory(token: string, kinds: readonly SessionKind[]): LiveSession | undefined {
     if (token.length === 0 || token.length > 128) return undefined;
+    return this.checkDigestInMemory(sha256(token), kinds);
+  }
+
+  /** checkInMemory for a session whose token digest is known (one this process issued: `row.token_digest`). */
+  checkDigestInMemory(digest: string, kinds: readonly SessionKind[]): LiveSession | undefined {
     const now = this.clock.now();
-    const hit = this.liveInMemory(`ses:${sha256(token)}`, now);
+    const hit = this.liveInMemory(`ses:${digest}`, now);
     if (!hit || this.touchDue(hit.session, now)) return undefined;
     return kinds.includes(hit.session.kind as SessionKind) ? hit : undefined;
   }
