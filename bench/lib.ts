@@ -19,6 +19,8 @@ export interface Settings {
   /** --scale: the PostgreSQL population row uses 1 M accounts and 5 M sessions instead of the default. */
   scale: boolean;
   postgresUrl: string;
+  /** Rounds of the side-by-side rows: each row is its median round (`--rounds N`). */
+  rounds: number;
 }
 
 export interface Target {
@@ -98,6 +100,24 @@ export async function load(name: string, t: Target, s: Settings): Promise<Row> {
   const row = { name, perSecond: r.requests.total / r.duration, p50: at(0.5), p99: at(0.99), errors: wrong };
   process.stderr.write(`bench: ${name}: ${row.perSecond.toFixed(0)} req/s, p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, ${wrong} errors\n`);
   return row;
+}
+
+/**
+ * Loads each target `s.rounds` times, round-robin (every target once per round), and returns each target's
+ * median round by throughput (its p50 and p99 from that same round; errors of all rounds). On a shared
+ * machine one 5 s sample can be off by a fifth either way; the median of interleaved rounds is not moved by
+ * one bad moment, and interleaving spreads a slow spell over every target instead of one.
+ */
+export async function loadRounds(list: Array<[string, Target]>, s: Settings): Promise<Row[]> {
+  const runs: Row[][] = list.map(() => []);
+  for (let round = 1; round <= s.rounds; round++) {
+    for (const [i, [name, t]] of list.entries()) (runs[i] as Row[]).push(await load(s.rounds > 1 ? `${name} (round ${round})` : name, t, s));
+  }
+  return list.map(([name], i) => {
+    const rows = [...(runs[i] as Row[])].sort((a, b) => a.perSecond - b.perSecond);
+    const median = rows[Math.floor((rows.length - 1) / 2)] as Row;
+    return { ...median, name, errors: rows.reduce((sum, r) => sum + r.errors, 0) };
+  });
 }
 
 export interface Proc {

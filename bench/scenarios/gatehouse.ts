@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
-import { ROOT, basic, cookiePair, load, rssMb, startGatehouse, type Group, type Proc, type Row, type Settings, type Target } from '../lib.js';
+import { ROOT, basic, cookiePair, load, loadRounds, rssMb, startGatehouse, type Group, type Proc, type Row, type Settings, type Target } from '../lib.js';
 
 const EMAIL = 'bench@example.com';
 const PASSWORD = 'bench-lantern-orbit-47';
@@ -61,9 +61,10 @@ async function runPaths(p: Proc, label: string, s: Settings): Promise<Row[]> {
   const c = await credentials(p);
   const list = paths(p.url, c);
   for (const [, t] of list) await load('warm-up', { ...t, seconds: 1 }, s);
-  const rows: Row[] = [];
-  for (const [name, t] of list) rows.push(await load(`Gatehouse ${label}: ${name}`, t, s));
-  return rows;
+  return loadRounds(
+    list.map(([name, t]) => [`Gatehouse ${label}: ${name}`, t]),
+    s,
+  );
 }
 
 /** A fresh PostgreSQL database for one group, dropped afterwards. */
@@ -109,7 +110,7 @@ export const gatehouseSqlite: Group = {
       const c = await credentials(logged);
       const token: Target = { url: `${logged.url}/api/v9/me`, headers: { authorization: basic(c.token, 'api_token') }, expect: 200 };
       await load('warm-up', { ...token, seconds: 1 }, s);
-      rows.push(await load('Gatehouse SQLite: v9 /me, API token, LOG_LEVEL=info (one log line per request)', token, s));
+      rows.push(...(await loadRounds([['Gatehouse SQLite: v9 /me, API token, LOG_LEVEL=info (one log line per request)', token]], s)));
     } finally {
       await logged.stop();
     }
@@ -207,7 +208,7 @@ export const scale: Group = {
           const target: Target = { url: `${p.url}/api/v9/me`, headers: { authorization: basic(cr.token, 'api_token') }, expect: 200 };
           await load('warm-up', { ...target, seconds: 1 }, s);
           const label = populated ? `${accounts.toLocaleString('en')} accounts, ${sessions.toLocaleString('en')} sessions` : 'empty database';
-          return await load(`Gatehouse PostgreSQL: v9 /me, API token, ${label}`, target, s);
+          return (await loadRounds([[`Gatehouse PostgreSQL: v9 /me, API token, ${label}`, target]], s))[0] as Row;
         } finally {
           await p.stop();
         }

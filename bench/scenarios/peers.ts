@@ -2,7 +2,7 @@
 // cookie cache), each server alone.
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { BENCH_DIR, ROOT, load, startProcess, type Group, type Row } from '../lib.js';
+import { BENCH_DIR, ROOT, load, loadRounds, startProcess, type Group, type Row } from '../lib.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,7 +22,8 @@ export const bare: Group = {
     const p = await startProcess([path.join(ROOT, 'dist', 'bench', 'servers', 'bare.js')], {});
     try {
       await load('warm-up', { url: `${p.url}/me`, expect: 200, seconds: 1 }, s);
-      return [{ ...(await load('bare Fastify 5 route, same user JSON (the ceiling)', { url: `${p.url}/me`, expect: 200 }, s)), role: 'ceiling' }];
+      const [row] = await loadRounds([['bare Fastify 5 route, same user JSON (the ceiling)', { url: `${p.url}/me`, expect: 200 }]], s);
+      return [{ ...(row as Row), role: 'ceiling' }];
     } finally {
       await p.stop();
     }
@@ -45,7 +46,7 @@ async function betterAuthRow(name: string, cookieCache: boolean, s: Parameters<G
       .join('; ');
     const target = { url: `${p.url}/api/auth/get-session`, headers: { cookie }, expect: 200 };
     await load('warm-up', { ...target, seconds: 1 }, s);
-    return await load(name, target, s);
+    return (await loadRounds([[name, target]], s))[0] as Row;
   } finally {
     await p.stop();
   }
