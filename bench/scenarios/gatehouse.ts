@@ -136,7 +136,11 @@ export const gatehousePostgres: Group = {
   },
 };
 
-/** Token p50/p99 with 4 clients, quiet and during a storm of 32 clients sending wrong passwords (SQLite). */
+/**
+ * Token p50/p99 with 4 clients, quiet and during a storm of 32 clients sending wrong passwords (SQLite). A p99
+ * is the noisiest figure here, so the pair is measured in `s.rounds` rounds (quiet, then during a storm) and the
+ * round with the median ratio is shown, with every round's ratio in its note.
+ */
 export const storm: Group = {
   name: 'login storm',
   async run(s) {
@@ -146,27 +150,34 @@ export const storm: Group = {
       const c = await credentials(p);
       const token: Target = { url: `${p.url}/api/v9/me`, headers: { authorization: basic(c.token, 'api_token') }, expect: 200, connections: 4 };
       await load('warm-up', { ...token, seconds: 1 }, s);
-      const quiet = await load('token, 4 clients, quiet', token, s);
       let n = 0;
-      const stormRun = load(
-        'POST /api/sessions, wrong passwords (the storm, 32 clients)',
-        {
-          url: `${p.url}/api/sessions`,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: () => JSON.stringify({ email: `storm${n++}@example.com`, password: 'wrong-password-x' }),
-          expect: 403,
-          connections: 32,
-        },
-        s,
-      );
-      const during = await load('token, 4 clients, during the storm', token, s);
-      const st = await stormRun;
-      const ratio = `p99 ${(during.p99 / Math.max(quiet.p99, 0.001)).toFixed(2)}x quiet (target <= 3x)`;
+      const rounds: Array<{ quiet: Row; storm: Row; during: Row; ratio: number }> = [];
+      for (let round = 1; round <= s.rounds; round++) {
+        const quiet = await load('token, 4 clients, quiet', token, s);
+        const stormRun = load(
+          'POST /api/sessions, wrong passwords (the storm, 32 clients)',
+          {
+            url: `${p.url}/api/sessions`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: () => JSON.stringify({ email: `storm${n++}@example.com`, password: 'wrong-password-x' }),
+            expect: 403,
+            connections: 32,
+          },
+          s,
+        );
+        const during = await load('token, 4 clients, during the storm', token, s);
+        const st = await stormRun;
+        rounds.push({ quiet, storm: st, during, ratio: during.p99 / Math.max(quiet.p99, 0.001) });
+      }
+      const sorted = [...rounds].sort((a, b) => a.ratio - b.ratio);
+      const median = sorted[Math.floor((sorted.length - 1) / 2)] as (typeof rounds)[number];
+      const all = rounds.length > 1 ? `; rounds: ${rounds.map((r) => `${r.ratio.toFixed(2)}x`).join(', ')}` : '';
+      const note = `p99 ${median.ratio.toFixed(2)}x quiet, the median round (target <= 3x)${all}`;
       return [
-        { ...quiet, section: 'storm' },
-        { ...st, section: 'storm', errors: st.errors },
-        { ...during, section: 'storm', note: ratio },
+        { ...median.quiet, section: 'storm' },
+        { ...median.storm, section: 'storm' },
+        { ...median.during, section: 'storm', note },
       ];
     } finally {
       await p.stop();
