@@ -27,7 +27,7 @@ export class ApiSessionReuse {
     const now = this.d.clock.now();
     const prior = this.reusable(key, now);
     if (prior) {
-      const live = this.d.sessions.checkInMemory(prior.token, ['api']) ?? (await this.d.sessions.check(this.d.store, prior.token, ['api']));
+      const live = this.d.sessions.checkDigestInMemory(prior.row.token_digest, ['api']) ?? (await this.d.sessions.check(this.d.store, prior.token, ['api']));
       if (live && live.account.id === accountId) return this.reissued(prior, now);
     }
     const s = await open();
@@ -42,7 +42,6 @@ export class ApiSessionReuse {
   inMemory(accountId: number, credentialKey: string | undefined): IssuedSession | undefined {
     if (credentialKey === undefined) return undefined;
     const prior = this.reusable(this.keyOf(accountId, '', credentialKey), this.d.clock.now());
-    // Its digest is known from when it was opened: no hashing on the repeated call.
     const live = prior && this.d.sessions.checkDigestInMemory(prior.row.token_digest, ['api']);
     return live && live.account.id === accountId ? prior : undefined;
   }
@@ -51,7 +50,10 @@ export class ApiSessionReuse {
     return credentialKey === undefined ? this.d.keyring.digest('api-session-reuse', `${accountId}\0${credential}`) : `${accountId}\0${credentialKey}`;
   }
 
-  /** The session handed out before under this key while more than half of its lifetime is left. */
+  /**
+   * The session handed out before under this key while more than half of its lifetime is left. Its digest is
+   * known from when it was opened (`row.token_digest`), so checking it in memory hashes nothing.
+   */
   private reusable(key: string, now: number): IssuedSession | undefined {
     const prior = this.issued.get(key);
     return prior && (prior.expiresAt - now) / 1000 > prior.maxAge / 2 ? prior : undefined;

@@ -32,6 +32,15 @@ function tokenKey(token: string): string {
   return `tok:${sha256(token)}`;
 }
 
+/**
+ * An email key and password of sizes worth looking at. security.md: password length is bounded (256) before
+ * hashing. No password the policy accepts is longer after NFKC, so a longer one fails at once; 4096 code units
+ * bounds the work of normalising.
+ */
+function pairInBounds(key: string, password: string): boolean {
+  return key.length > 0 && key.length <= EMAIL_MAX && password.length > 0 && password.length <= 4096;
+}
+
 /** Noted as a failed authentication (reason for the log line), then thrown as invalid credentials. */
 function failed(note: AuthNote | undefined, reason: string, method: AuthMethod = 'password'): CoreError {
   noteAuth(note, method, 'bad_credentials', reason);
@@ -56,9 +65,7 @@ export class Authenticator {
     const { store, throttle, hasher, cache, audit } = this.d;
     const note = ctx.note;
     const key = emailKey(email);
-    // security.md: password length is bounded (256) before hashing. No password the policy accepts is longer
-    // after NFKC, so a longer one fails at once; 4096 code units bounds the work of normalising.
-    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) throw failed(note, 'malformed');
+    if (!pairInBounds(key, password)) throw failed(note, 'malformed');
     if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw failed(note, 'password_too_long');
     const generation = cache.generation;
     let pairKey: string | undefined;
@@ -135,7 +142,7 @@ export class Authenticator {
    */
   passwordInMemory(email: string, password: string, ctx: RequestContext): Principal | undefined {
     const key = emailKey(email);
-    if (key.length === 0 || key.length > EMAIL_MAX || password.length === 0 || password.length > 4096) return undefined;
+    if (!pairInBounds(key, password)) return undefined;
     if (!this.d.throttle.addressClear(ctx.ip)) return undefined;
     const pairKey = this.d.cache.pairKey(key, password);
     const hit = this.pairInMemory(key, pairKey);

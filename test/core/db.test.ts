@@ -35,48 +35,41 @@ describe('the SQLite connection', () => {
     await migrate(open);
     const store = createStore(open.db, open.dialect, { sqlite });
     const level = () => sqlite.pragma('synchronous', { simple: true }) as number;
-    try {
+    type Kind = 'unsynced' | 'ordinary';
+    let keys = 0;
+    /**
+     * Starts a transaction of kind `first` that holds the connection until released, then one of kind `second`;
+     * returns the synchronous level each saw just before its commit. The second must wait for the connection.
+     */
+    const inTurn = async (first: Kind, second: Kind): Promise<{ first: number; second: number }> => {
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
-      const seen: Record<string, number> = {};
-      const unsynced = store.transactionUnsynced(async (tx) => {
-        await tx.recordFailure('test:a', Date.now(), 60_000, 5, 60_000);
-        await held;
-        seen.unsynced = level();
-      });
-      const ordinary = store.transaction(async (tx) => {
-        await tx.recordFailure('test:b', Date.now(), 60_000, 5, 60_000);
-        seen.ordinary = level();
-      });
-      // Let both start: the ordinary one must wait for the connection, not commit under NORMAL meanwhile.
+      const seen: { first?: number; second?: number } = {};
+      const start = (kind: Kind, slot: 'first' | 'second') => {
+        const body = async (tx: typeof store) => {
+          await tx.recordFailure(`test:${keys++}`, Date.now(), 60_000, 5, 60_000);
+          if (slot === 'first') await held;
+          seen[slot] = level();
+        };
+        return kind === 'unsynced' ? store.transactionUnsynced(body) : store.transaction(body);
+      };
+      const a = start(first, 'first');
       await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(seen.ordinary, undefined, 'the ordinary transaction waited for the connection');
+      const b = start(second, 'second');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(seen.second, undefined, `the ${second} transaction waited for the connection`);
       release();
-      await Promise.all([unsynced, ordinary]);
-      assert.deepEqual(seen, { unsynced: 1, ordinary: 2 }, 'NORMAL (1) for the bookkeeping, FULL (2) for the other');
+      await Promise.all([a, b]);
+      return { first: seen.first ?? -1, second: seen.second ?? -1 };
+    };
+    try {
+      assert.deepEqual(await inTurn('unsynced', 'ordinary'), { first: 1, second: 2 }, 'NORMAL (1) for the bookkeeping, FULL (2) for the one queued behind it');
       assert.equal(level(), 2, 'FULL again afterwards');
-
       // The other order: an ordinary transaction in flight when the unsynced one is asked for.
-      let release2!: () => void;
-      const held2 = new Promise<void>((resolve) => (release2 = resolve));
-      const seen2: Record<string, number> = {};
-      const first = store.transaction(async (tx) => {
-        await tx.recordFailure('test:c', Date.now(), 60_000, 5, 60_000);
-        await held2;
-        seen2.ordinary = level();
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-      const second = store.transactionUnsynced(async (tx) => {
-        await tx.recordFailure('test:d', Date.now(), 60_000, 5, 60_000);
-        seen2.unsynced = level();
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-      release2();
-      await Promise.all([first, second]);
-      assert.deepEqual(seen2, { ordinary: 2, unsynced: 1 }, 'the transaction in flight still commits with FULL');
+      assert.deepEqual(await inTurn('ordinary', 'unsynced'), { first: 2, second: 1 }, 'the transaction in flight still commits with FULL');
       await assert.rejects(store.transactionUnsynced(() => Promise.reject(new Error('boom'))), /boom/);
       assert.equal(level(), 2, 'FULL again after a failed unsynced transaction');
-      assert.equal((await store.throttleState('test:a'))?.failures, 1, 'the unsynced write is there');
+      assert.equal((await store.throttleState('test:0'))?.failures, 1, 'the unsynced write is there');
     } finally {
       await open.db.destroy();
       rmSync(dir, { recursive: true, force: true });
