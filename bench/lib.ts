@@ -171,9 +171,9 @@ export async function startProcess(args: string[], env: Record<string, string>, 
   };
 }
 
-/** A Gatehouse server process (dist/src/main.js) with a fresh secret. */
+/** A Gatehouse server process (dist/gatehouse.mjs, what `npm start` runs) with a fresh secret. */
 export function startGatehouse(env: Record<string, string>, dir?: string): Promise<Proc> {
-  return startProcess([path.join(ROOT, 'dist', 'src', 'main.js')], { GATEHOUSE_SECRET: randomBytes(32).toString('hex'), ...env }, dir === undefined ? {} : { dir });
+  return startProcess([path.join(ROOT, 'dist', 'gatehouse.mjs')], { GATEHOUSE_SECRET: randomBytes(32).toString('hex'), ...env }, dir === undefined ? {} : { dir });
 }
 
 /** Resident memory of a process in MB (Linux /proc). */

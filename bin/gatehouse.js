@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The `gatehouse` command: runs the compiled CLI (build first with `npm run build`).
-import '../dist/src/cli/main.js';
+// The `gatehouse` command: runs the built CLI bundle (build first with `npm run build`; scripts/bundle.mjs).
+import '../dist/gatehouse.mjs';

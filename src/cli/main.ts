@@ -1,7 +1,9 @@
 // The `gatehouse` command. Every command is one entry of COMMANDS (name, one-line summary, usage, run);
 // `--help` on any command or subcommand prints its usage and exits 0 before anything runs.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '../config.js';
+import { packageRoot } from '../package-root.js';
 import { wantsHelp, type Command } from './command.js';
 import { OPERATOR_COMMANDS } from './operator.js';
 import { auditCommand, backupCommand, migrateCommand } from './ops.js';
@@ -29,7 +31,7 @@ const serveCommand: Command = {
 const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, auditCommand, mailCommand, ...OPERATOR_COMMANDS];
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -15,9 +15,19 @@ type Serialize = (data: unknown) => string;
 /** The shape of both selectors: (external schemas, options) => (route schema) => compiled function. */
 type Selector<F> = (externalSchemas: unknown, options: unknown) => (route: unknown) => F;
 
-function fromFastify<T>(name: string): T {
-  const require = createRequire(createRequire(import.meta.url).resolve('fastify'));
-  return require(name) as T;
+/**
+ * One of Fastify's compiler packages. In the shipped bundle (dist/gatehouse.mjs, see scripts/bundle.mjs) a
+ * plain `require` exists and esbuild has put these packages in the bundle by their literal names here, so the
+ * bundle's own copy runs; compiled by tsc alone this module is plain ESM without `require`, and the package
+ * is required from Fastify's own dependencies. Either way it is loaded on first use only.
+ */
+function fromFastify<T>(name: '@fastify/ajv-compiler' | '@fastify/fast-json-stringify-compiler'): T {
+  if (typeof require === 'function') {
+    /* eslint-disable @typescript-eslint/no-require-imports -- literal names, for the bundler (above) */
+    return (name === '@fastify/ajv-compiler' ? require('@fastify/ajv-compiler') : require('@fastify/fast-json-stringify-compiler')) as T;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  }
+  return createRequire(createRequire(import.meta.url).resolve('fastify'))(name) as T;
 }
 
 /**

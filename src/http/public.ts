@@ -1,6 +1,6 @@
 // What the server publishes outside the dialects and the account pages: the JWKS that verifies session
 // cookies, a health check and the default profile image. (The reset page moved to src/http/pages/.)
-import { Type } from './typebox.js';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../core/index.js';
 

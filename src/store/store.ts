@@ -1,8 +1,7 @@
 // The store: the only module that writes SQL. The core calls these named queries and never sees Kysely.
 // Every method takes times from its caller, so the core's clock is the only clock.
 import type BetterSqlite3 from 'better-sqlite3';
-import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
-import { Migrator, sql } from './kysely.js';
+import { Migrator, sql, type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { reportQuery } from './db.js';
 import { StaticMigrations, type Dialect } from './migrations.js';
 import { NamedQuery, PreparedQuery } from './prepared.js';

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
+/** The built server, what `npm start` runs (dist/gatehouse.mjs). */
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'gatehouse.mjs');
 const PG = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Run {

@@ -1,4 +1,4 @@
-// Runs the real server as a child process (`node dist/src/main.js`), as an operator would, for the crash,
+// Runs the real server as a child process (`node dist/gatehouse.mjs`, what `npm start` runs), as an operator would, for the crash,
 // shutdown and multi-instance tests: PORT=0 on loopback, the backend of this run, a secret shared by every
 // process of a test. The URL comes from the "listening on <url>" line. Every child is tracked and killed in
 // test cleanup, and with SIGKILL when the test process itself exits, so no test leaves a server behind.
@@ -10,8 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKEND } from './server.js';
 
-/** The compiled server entry point (dist/src/main.js). */
-export const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'main.js');
+/** The built server (dist/gatehouse.mjs: the bundle `npm start` runs; its default command serves). */
+export const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'gatehouse.mjs');
 
 export interface Exit {
   code: number | null;

@@ -1,7 +1,7 @@
 // The BookingBug dialect's answers as TypeBox schemas (HAL documents, spec bookingbug.md §3–§5), each with
 // an example. Routes name them in `schema.response` (serialized by the compiled schema, shown in the OpenAPI
 // document). The error body is rendered by errors.ts and described here for the document.
-import { Type } from '../typebox.js';
+import { Type } from '@sinclair/typebox';
 
 const Link = Type.Object({ href: Type.String(), templated: Type.Optional(Type.Boolean()), name: Type.Optional(Type.String()) }, { additionalProperties: false });
 const Links = (names: string[], optional: string[] = []) =>

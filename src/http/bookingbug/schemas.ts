@@ -1,7 +1,6 @@
 // TypeBox schemas of the BookingBug routes. Form and multipart bodies carry only strings, so numeric ids
 // are accepted as JSON integers or as digit strings; `toId` turns either into a number.
-import type { Static } from '@sinclair/typebox';
-import { Type } from '../typebox.js';
+import { Type, type Static } from '@sinclair/typebox';
 
 export const Id = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ pattern: '^[1-9][0-9]{0,14}$' })]);
 export type Id = Static<typeof Id>;

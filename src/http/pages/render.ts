@@ -5,8 +5,8 @@
 // key by key over the shipped catalogue) and `assets/<file>` (served under /assets/). All are read at start.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Mustache from 'mustache';
+import { packageRoot } from '../../package-root.js';
 
 export type Strings = { [key: string]: string | Strings };
 
@@ -28,14 +28,9 @@ const ASSET_TYPES: Record<string, string> = {
 /** File names served from assets/: lower-case, one extension we know the type of. */
 export const ASSET_NAME = '^[a-z0-9][a-z0-9_-]{0,63}\\.(css|js|png|svg|ico|webp|woff2)$';
 
-/** The folder of this module's sources (src/http/pages), also when running from dist/. */
+/** The folder of this module's sources (src/http/pages), shipped beside dist/. */
 export function shippedPagesDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 8; up++) {
-    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'src', 'http', 'pages');
-    dir = path.dirname(dir);
-  }
-  throw new Error('account pages: cannot find the package root (package.json) above the running module');
+  return path.join(packageRoot(), 'src', 'http', 'pages');
 }
 
 function merge(base: Strings, over: Strings): Strings {

@@ -1,8 +1,7 @@
 // One TypeBox schema per page route: what each form and query may carry. Fields are bounded strings (the
 // core checks their content); `_csrf` is optional here so that a missing token is the anti-forgery check's
 // 403, not a validation 400.
-import type { Static, TSchema } from '@sinclair/typebox';
-import { Type } from '../typebox.js';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const text = (max = 1024) => Type.String({ maxLength: max });
 const csrf = { _csrf: Type.Optional(text(256)) };

@@ -1,7 +1,6 @@
 // The Toggl accounts service (/api): sessions, sign-up, account closing and password reset
 // (spec/toggl.md §4). Its cookie, `__Secure-accounts-session`, authenticates every v9 and v8 route too.
-import type { Static } from '@sinclair/typebox';
-import { Type } from '../typebox.js';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';

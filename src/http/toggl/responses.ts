@@ -2,8 +2,7 @@
 // example. A route names its success answer in `schema.response`: Fastify serializes it with the compiled
 // schema (fast-json-stringify: the hot path's JSON) and the OpenAPI document shows it. Error bodies are
 // rendered as strings by errors.ts and are described here for the document only.
-import type { TSchema } from '@sinclair/typebox';
-import { Type } from '../typebox.js';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { UserProfile, WorkspaceView } from '../../core/deps.js';
 import { userAccounts, userV8, userV9, workspaceV9 } from './views.js';
 

@@ -1,6 +1,5 @@
 // TypeBox schemas shared by the Toggl routes' own schemas: the profile fields every generation accepts.
-import type { Static } from '@sinclair/typebox';
-import { Type } from '../typebox.js';
+import { Type, type Static } from '@sinclair/typebox';
 
 /** `?with_related_data=true` and `?since=<unix>`; other query parameters are ignored, as upstream does. */
 export const MeQuery = Type.Object({

@@ -1,7 +1,6 @@
 // Toggl API v8 (/api/v8), retired upstream but still spoken by old clients: bodies wrapped in {"data": ...},
 // errors as JSON arrays, failed authentication as an empty 403 (spec/toggl.md §3).
-import type { Static } from '@sinclair/typebox';
-import { Type } from '../typebox.js';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticated } from './authenticate.js';
 import type { Core } from '../../core/index.js';

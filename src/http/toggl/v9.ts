@@ -1,6 +1,5 @@
 // Toggl Track API v9 (/api/v9): flat JSON bodies, errors as JSON strings (spec/toggl.md §2).
-import type { Static } from '@sinclair/typebox';
-import { Type } from '../typebox.js';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { requestContext } from '../context.js';
