@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench${s.scale ? ' -- --scale' : ''}\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} cores, ` +
       `autocannon with ${s.connections} loopback connections for ${s.seconds} s per row (after a 1 s warm-up), each server alone in its own process, ` +
-      `each row of the side-by-side and population tables the median of ${s.rounds} rounds (a server's rows take turns), the storm rows the round of ${s.rounds} with the median p99 ratio, the gateway rows one run each, ` +
+      `each row of the side-by-side table the median of ${s.rounds} rounds (a server's rows take turns), the storm rows the round of ${s.rounds} with the median p99 ratio, the population rows the round of ${s.rounds} with the median ratio (the two servers run side by side and take turns), the gateway rows one run each, ` +
       'the load generator in the bench process on the same machine. Gatehouse runs at LOG_LEVEL=warn (no request log lines) except in the row marked LOG_LEVEL=info. Ratios compare rows of this run; better-auth runs on SQLite only, ' +
       'so PostgreSQL rows are compared with its SQLite figure. ' +
       `Machine load average (1 min) at the start: ${loadBefore.toFixed(1)}, at the end: ${(loadavg()[0] ?? 0).toFixed(1)}; ` +
