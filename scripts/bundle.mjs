@@ -1,14 +1,15 @@
 // The second half of `npm run build`: bundles the compiled CLI (dist/src/cli/main.js, which also serves) into
 // one file, dist/gatehouse.mjs, the file `npm start` and bin/gatehouse.js run (issue 9: start to first answer).
 // Node otherwise resolves, reads and links several hundred files at every start (Fastify, Kysely, TypeBox and
-// their dependencies): most of start-up was that, not our code. The bundle is the same compiled code, in one
-// file; esbuild leaves out what nothing imports.
+// their dependencies): about a quarter of start-up, its largest single part. The bundle is the same compiled
+// code, in one file; esbuild leaves out what nothing imports.
 //
 // Left out of the bundle, and loaded from node_modules as before:
 // - native addons (better-sqlite3, argon2): their compiled parts are found from their own package folders;
 // - packages only some deployments load, on first use: the OpenAPI pages (@fastify/swagger-ui also serves the
 //   files of its own package folder), the gateway's proxy (@fastify/reply-from and undici), and those the code
-//   loads by name at run time (pg, nodemailer, busboy, the common-password list).
+//   loads by name at run time through createRequire, which esbuild does not follow (pg, nodemailer, busboy, the
+//   common-password list).
 import { build } from 'esbuild';
 import path from 'node:path';
 
