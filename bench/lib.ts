@@ -44,6 +44,11 @@ export interface Row {
   p99: number;
   errors: number;
   note?: string | undefined;
+  /**
+   * The bare route's req/s measured in the same rounds as this row, taking turns with it: the row's "vs bare
+   * Fastify" ratio uses it instead of the ceiling row's (measured minutes earlier, maybe in another spell).
+   */
+  ceiling?: number | undefined;
   /** The table the row is printed in (default: the main, side-by-side table). */
   section?: 'main' | 'storm' | 'scale' | 'gateway' | undefined;
 }

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
+import { startBare } from './peers.js';
 import { ROOT, basic, cookiePair, load, loadRounds, rssMb, startGatehouse, type Group, type Proc, type Row, type Settings, type Target } from '../lib.js';
 
 const EMAIL = 'bench@example.com';
@@ -57,11 +58,28 @@ function paths(url: string, c: Credentials): Array<[string, Target]> {
   ];
 }
 
+/**
+ * Rows measured in rounds, taking turns with a bare Fastify server started beside them: each row's ratio to the
+ * bare route comes from rounds measured in the same spell of the machine (on this 2-core machine the bare
+ * route alone has measured anywhere from 20k to 36k req/s within one hour). The bare row is returned first.
+ */
+async function inTurnWithBare(label: string, list: Array<[string, Target]>, s: Settings): Promise<Row[]> {
+  const bare = await startBare();
+  try {
+    await load('warm-up', { ...bare.target, seconds: 1 }, s);
+    const [ceiling, ...rows] = (await loadRounds([[`bare Fastify 5 route, in turn with the ${label} rows below`, bare.target], ...list], s)) as [Row, ...Row[]];
+    return [ceiling, ...rows.map((r) => ({ ...r, ceiling: ceiling.perSecond }))];
+  } finally {
+    await bare.proc.stop();
+  }
+}
+
 async function runPaths(p: Proc, label: string, s: Settings): Promise<Row[]> {
   const c = await credentials(p);
   const list = paths(p.url, c);
   for (const [, t] of list) await load('warm-up', { ...t, seconds: 1 }, s);
-  return loadRounds(
+  return inTurnWithBare(
+    `Gatehouse ${label}`,
     list.map(([name, t]) => [`Gatehouse ${label}: ${name}`, t]),
     s,
   );
@@ -112,7 +130,7 @@ export const gatehouseSqlite: Group = {
       const c = await credentials(logged);
       const token: Target = { url: `${logged.url}/api/v9/me`, headers: { authorization: basic(c.token, 'api_token') }, expect: 200 };
       await load('warm-up', { ...token, seconds: 1 }, s);
-      rows.push(...(await loadRounds([['Gatehouse SQLite: v9 /me, API token, LOG_LEVEL=info (one log line per request)', token]], s)));
+      rows.push(...(await inTurnWithBare('LOG_LEVEL=info', [['Gatehouse SQLite: v9 /me, API token, LOG_LEVEL=info (one log line per request)', token]], s)));
     } finally {
       await logged.stop();
     }

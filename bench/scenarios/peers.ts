@@ -2,7 +2,7 @@
 // cookie cache), each server alone.
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { BENCH_DIR, ROOT, load, loadRounds, startProcess, type Group, type Row } from '../lib.js';
+import { BENCH_DIR, ROOT, load, loadRounds, startProcess, type Group, type Proc, type Row, type Target } from '../lib.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -16,13 +16,19 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** A bare Fastify server process (bench/servers/bare.ts) and the target of its one route. */
+export async function startBare(): Promise<{ proc: Proc; target: Target }> {
+  const proc = await startProcess([path.join(ROOT, 'dist', 'bench', 'servers', 'bare.js')], {});
+  return { proc, target: { url: `${proc.url}/me`, expect: 200 } };
+}
+
 export const bare: Group = {
   name: 'bare Fastify',
   async run(s) {
-    const p = await startProcess([path.join(ROOT, 'dist', 'bench', 'servers', 'bare.js')], {});
+    const { proc: p, target } = await startBare();
     try {
-      await load('warm-up', { url: `${p.url}/me`, expect: 200, seconds: 1 }, s);
-      const [row] = await loadRounds([['bare Fastify 5 route, same user JSON (the ceiling)', { url: `${p.url}/me`, expect: 200 }]], s);
+      await load('warm-up', { ...target, seconds: 1 }, s);
+      const [row] = await loadRounds([['bare Fastify 5 route, same user JSON (the ceiling)', target]], s);
       return [{ ...(row as Row), role: 'ceiling' }];
     } finally {
       await p.stop();
