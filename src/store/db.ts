@@ -35,7 +35,7 @@ const log = (event: LogEvent) => {
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: Dialect;
-  /** The SQLite connection itself (the cross-process revocation check reads PRAGMA data_version on it). */
+  /** The SQLite connection itself (the cross-process revocation check reads its file name and PRAGMA data_version). */
   sqlite?: BetterSqlite3.Database;
   /** The PostgreSQL connection string (the revocation feed keeps its own LISTEN connection). */
   postgresUrl?: string;

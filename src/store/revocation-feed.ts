@@ -3,10 +3,12 @@
 //   a poll of the revocations table every POLL_MS. A lost notification or a reconnect is covered by the poll;
 //   and the cache serves nothing from memory while no poll has succeeded within the last second, so a
 //   revoked credential can never live longer than that on any instance.
-// - SQLite: processes sharing one file. Before the first cache lookup of each event-loop turn, PRAGMA
-//   data_version (a counter of commits made by other connections) is compared with the last value seen; when
-//   it moved, the new revocation rows are read (better-sqlite3 is synchronous, so this happens before the
-//   lookup answers): a revocation committed before a request was sent is always seen.
+// - SQLite: processes sharing one file. Before the first cache lookup of each event-loop turn, the WAL-index
+//   header is compared with the last one read (below), and only when it moved PRAGMA data_version (a counter
+//   of commits made by other connections) with the last value seen; when that moved, the new revocation rows
+//   are read (better-sqlite3 is synchronous, so this happens before the lookup answers): a revocation
+//   committed before a request was sent is always seen.
+import { closeSync, openSync, readSync } from 'node:fs';
 import type pg from 'pg';
 import type { RevocationGuard } from '../core/credential-cache.js';
 import { loadPg } from './db.js';
@@ -32,16 +34,64 @@ export async function startRevocationFeed(store: Store, target: FeedTarget): Pro
   return postgresFeed(store, target);
 }
 
+/** The size of one copy of the WAL-index header at the start of the `-shm` file (sqlite.org/walformat.html). */
+const WAL_INDEX_HEADER = 48;
+
+/**
+ * Whether any connection may have committed since the last call: the first copy of SQLite's WAL-index header,
+ * read from the database's `-shm` file with one pread of a descriptor kept open, compared with the copy read
+ * last time. Every commit, by any connection of any process, rewrites that header (its change counter, last
+ * frame and checksums; the first copy last) before the commit is visible to other connections, so equal bytes
+ * mean nothing was committed since. Bytes that differ in any way (also a read torn by a commit in progress), a
+ * failed read or no `-shm` file answer yes: then PRAGMA data_version decides, as before. Issue 9: the pragma
+ * takes a read lock (two fcntl calls) and was among the largest costs of a SQLite token request under load;
+ * this read is one system call without a lock.
+ */
+function walIndexWatch(file: string): { moved(): boolean; close(): void } {
+  let fd: number | undefined;
+  try {
+    fd = openSync(`${file}-shm`, 'r');
+  } catch {
+    fd = undefined;
+  }
+  const read = Buffer.alloc(WAL_INDEX_HEADER);
+  const last = Buffer.alloc(WAL_INDEX_HEADER);
+  let known = false;
+  return {
+    moved() {
+      if (fd === undefined) return true;
+      let n: number;
+      try {
+        n = readSync(fd, read, 0, WAL_INDEX_HEADER, 0);
+      } catch {
+        return true;
+      }
+      if (n !== WAL_INDEX_HEADER) return true;
+      if (known && read.equals(last)) return false;
+      read.copy(last);
+      known = true;
+      return true;
+    },
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
+
 function sqliteFeed(store: Store, target: FeedTarget): RevocationFeed {
   const db = store.source.sqlite;
   // An in-memory database belongs to this process alone.
   if (!db || db.memory) return { sync: () => undefined, fresh: () => true, stop: async () => undefined };
+  // Read before the pragma's first value: a commit in between moves the header, so the next check sees it.
+  const wal = walIndexWatch(db.name);
+  wal.moved();
   const version = db.prepare('pragma data_version').pluck();
   const since = db.prepare('select id, tag from revocations where id > ? order by id');
   let seen = version.get() as number;
   let last = Number(db.prepare('select coalesce(max(id), 0) from revocations').pluck().get());
-  // One check per event-loop turn (issue 9: the check takes a read lock, two system calls, and was 13 % of
-  // a token request): it is made by the first lookup after the turn's I/O was polled, and every lookup
+  // One check per event-loop turn (issue 9: the pragma takes a read lock, two system calls, and was 13 % of
+  // a token request; the header read in front of it is one system call): it is made by the first lookup after the turn's I/O was polled, and every lookup
   // of the same turn answers requests whose bytes had already arrived when that check ran, so a revocation
   // committed before any of them was sent is seen. The flag is cleared in the turn's check phase.
   let checked = false;
@@ -53,6 +103,7 @@ function sqliteFeed(store: Store, target: FeedTarget): RevocationFeed {
       if (checked) return;
       checked = true;
       setImmediate(clear);
+      if (!wal.moved()) return;
       const v = version.get() as number;
       if (v === seen) return;
       seen = v;
@@ -62,7 +113,7 @@ function sqliteFeed(store: Store, target: FeedTarget): RevocationFeed {
       target.invalidate(rows.map((r) => r.tag));
     },
     fresh: () => true,
-    stop: async () => undefined,
+    stop: async () => wal.close(),
   };
 }
 
