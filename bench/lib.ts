@@ -125,6 +125,16 @@ export async function loadRounds(list: Array<[string, Target]>, s: Settings): Pr
   });
 }
 
+/**
+ * The round with the median `ratio` of rounds measured in turn, and every round's ratio for a row's note
+ * (`; rounds: a, b, c`, each followed by `unit`; empty for a single round).
+ */
+export function medianRound<R extends { ratio: number }>(rounds: R[], unit = ''): { median: R; all: string } {
+  const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)] as R;
+  const all = rounds.length > 1 ? `; rounds: ${rounds.map((r) => `${r.ratio.toFixed(2)}${unit}`).join(', ')}` : '';
+  return { median, all };
+}
+
 export interface Proc {
   url: string;
   child: ChildProcess;

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { startBare } from './peers.js';
-import { ROOT, basic, cookiePair, load, loadRounds, rssMb, startGatehouse, type Group, type Proc, type Row, type Settings, type Target } from '../lib.js';
+import { ROOT, basic, cookiePair, load, loadRounds, medianRound, rssMb, startGatehouse, type Group, type Proc, type Row, type Settings, type Target } from '../lib.js';
 
 const EMAIL = 'bench@example.com';
 const PASSWORD = 'bench-lantern-orbit-47';
@@ -190,9 +190,7 @@ export const storm: Group = {
         const st = await stormRun;
         rounds.push({ quiet, storm: st, during, ratio: during.p99 / Math.max(quiet.p99, 0.001) });
       }
-      const sorted = [...rounds].sort((a, b) => a.ratio - b.ratio);
-      const median = sorted[Math.floor((sorted.length - 1) / 2)] as (typeof rounds)[number];
-      const all = rounds.length > 1 ? `; rounds: ${rounds.map((r) => `${r.ratio.toFixed(2)}x`).join(', ')}` : '';
+      const { median, all } = medianRound(rounds, 'x');
       const note = `p99 ${median.ratio.toFixed(2)}x quiet, the median round (target <= 3x)${all}`;
       return [
         { ...median.quiet, section: 'storm' },
@@ -260,8 +258,7 @@ export const scale: Group = {
             const [empty, full] = (await loadRounds(targets, { ...s, rounds: 1 })) as [Row, Row];
             rounds.push({ empty, full, ratio: full.perSecond / empty.perSecond });
           }
-          const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)] as (typeof rounds)[number];
-          const all = rounds.length > 1 ? `; rounds: ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}` : '';
+          const { median, all } = medianRound(rounds);
           const note = `${median.ratio.toFixed(2)} of the empty-database figure, the median round (target >= 0.9)${all}`;
           return [
             { ...median.empty, section: 'scale' },

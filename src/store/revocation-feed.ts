@@ -55,8 +55,8 @@ function walIndexWatch(file: string): { moved(): boolean; close(): void } {
     fd = undefined;
   }
   const read = Buffer.alloc(WAL_INDEX_HEADER);
+  // Zeros until the first read: a real header never is (its first field is the format version, 3007000).
   const last = Buffer.alloc(WAL_INDEX_HEADER);
-  let known = false;
   return {
     moved() {
       if (fd === undefined) return true;
@@ -67,9 +67,8 @@ function walIndexWatch(file: string): { moved(): boolean; close(): void } {
         return true;
       }
       if (n !== WAL_INDEX_HEADER) return true;
-      if (known && read.equals(last)) return false;
+      if (read.equals(last)) return false;
       read.copy(last);
-      known = true;
       return true;
     },
     close() {

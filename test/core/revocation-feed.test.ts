@@ -35,8 +35,9 @@ describe('the SQLite revocation feed', () => {
         feed.sync();
         assert.deepEqual(delivered, [`account:${i}`], `revocation ${i} is seen on the next turn`);
         delivered.length = 0;
-        // A commit of this process's own connection moves the header too, but brings no other connection's rows.
-        await store.purgeExpired(Date.now());
+        // A commit of this process's own connection (a failed-login count) moves the header too, but brings no
+        // other connection's rows.
+        await store.recordFailure(`test:${i}`, Date.now(), 60_000, 100, 60_000);
         await nextTurn();
         feed.sync();
         assert.deepEqual(delivered, [], `nothing new after revocation ${i}`);
