@@ -1,6 +1,7 @@
 // The account pages for people (sign up, sign in, forgot and reset password, the account page), as one
 // scoped Fastify plugin: HTML forms (application/x-www-form-urlencoded), anti-forgery tokens, the same-origin
 // check, security headers, and errors rendered as pages. Routes call the core services only.
+import cookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -8,6 +9,7 @@ import type { Principal } from '../../core/auth.js';
 import type { Core } from '../../core/index.js';
 import type { IssuedSession } from '../../core/sessions.js';
 import { requestContext } from '../context.js';
+import { requestCookies } from '../cookies.js';
 import { authNoteOf } from '../../observe/request-record.js';
 import { ACCOUNTS_COOKIE, setAccountsCookie } from '../toggl/cookies.js';
 import { accountRoutes } from './account-routes.js';
@@ -44,6 +46,9 @@ class ForbiddenPost extends Error {
 export async function accountPages(app: FastifyInstance, core: Core): Promise<void> {
   const r = new PageRenderer(shippedPagesDir(), core.config.pagesDir);
   await app.register(formbody, { bodyLimit: 16 * 1024 });
+  // The anti-forgery plugin keeps its secret in a cookie through @fastify/cookie, whose hooks stay in this
+  // scope (the APIs read and write their cookies without one: src/http/cookies.ts).
+  await app.register(cookie);
   await app.register(csrfProtection, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: csrfCookieName(core.config.secureContext),
@@ -69,9 +74,9 @@ export async function accountPages(app: FastifyInstance, core: Core): Promise<vo
     },
     csrf: (reply) => reply.generateCsrf(),
     async signedIn(req) {
-      const cookie = req.cookies[ACCOUNTS_COOKIE];
-      if (!cookie) return undefined;
-      const token = await core.sessions.unwrap(cookie);
+      const value = requestCookies(req)[ACCOUNTS_COOKIE];
+      if (!value) return undefined;
+      const token = await core.sessions.unwrap(value);
       if (token === undefined) return undefined;
       return core.auth.session(token, ['accounts'], authNoteOf(req)).catch(() => undefined);
     },

@@ -5,6 +5,7 @@
 import type { FastifyReply } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../../config.js';
+import { setCookie, setCookieText } from '../cookies.js';
 
 export const ACCOUNTS_COOKIE = '__Secure-accounts-session';
 export const API_COOKIE = 'toggl_api_session_new';
@@ -15,7 +16,7 @@ function secureFor(config: Config, name: string): boolean {
 }
 
 export function setAccountsCookie(reply: FastifyReply, config: Config, value: string, maxAge: number | undefined): void {
-  reply.setCookie(ACCOUNTS_COOKIE, value, {
+  setCookie(reply, ACCOUNTS_COOKIE, value, {
     path: '/',
     httpOnly: true,
     secure: secureFor(config, ACCOUNTS_COOKIE),
@@ -35,15 +36,15 @@ export function setApiCookie(reply: FastifyReply, config: Config, value: string,
   let made = apiCookieTexts.get(value);
   if (made?.maxAge !== maxAge) {
     const options = { path: '/', httpOnly: true, secure: config.secureCookies, sameSite: 'lax', maxAge, expires: new Date(Date.now() + maxAge * 1000) } as const;
-    made = { maxAge, text: reply.server.serializeCookie(API_COOKIE, value, options) };
+    made = { maxAge, text: setCookieText(API_COOKIE, value, options) };
     apiCookieTexts.set(value, made);
   }
-  // Fastify keeps every Set-Cookie header; @fastify/cookie adds the ones set with setCookie to them.
+  // Fastify keeps every Set-Cookie header given to reply.header (this answer sets no other API cookie).
   reply.header('set-cookie', made.text);
 }
 
 export function clearCookie(reply: FastifyReply, config: Config, name: string): void {
-  reply.setCookie(name, '', { path: '/', httpOnly: true, secure: secureFor(config, name), sameSite: 'lax', maxAge: 0, expires: new Date(0) });
+  setCookie(reply, name, '', { path: '/', httpOnly: true, secure: secureFor(config, name), sameSite: 'lax', maxAge: 0, expires: new Date(0) });
 }
 
 /** Account closed: both session cookies go. */
