@@ -44,7 +44,8 @@ export function dialectOf(url: string): Dialect {
 
 /** The record of a request (created on demand for requests that never reached the hooks). */
 export function recordOf(req: FastifyRequest): RequestRecord {
-  req.logRecord ??= { dialect: dialectOf(req.url) };
+  // Every field from the start, in one order: one object shape for every request's record (issue 9).
+  req.logRecord ??= { dialect: dialectOf(req.url), auth: undefined, outcome: undefined, reason: undefined, account: undefined, rule: undefined, extra: undefined, note: undefined };
   return req.logRecord;
 }
 
@@ -66,7 +67,7 @@ export function noteAuth(record: RequestRecord, method: AuthMethod, outcome: Aut
   record.outcome = outcome;
   record.reason = reason;
   if (account !== undefined) record.account = account;
-  else if (outcome !== 'ok') delete record.account;
+  else if (outcome !== 'ok') record.account = undefined;
 }
 
 /** Declares the record on requests (made on first use by recordOf; no hook). */
