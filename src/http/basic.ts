@@ -9,7 +9,8 @@ const MAX_HEADER = 4096;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the user name, not a marker to drop.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const ABSENT: BasicResult = Object.freeze({ kind: 'absent' });
 const MALFORMED: BasicResult = Object.freeze({ kind: 'malformed' });
