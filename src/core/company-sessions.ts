@@ -241,9 +241,12 @@ export class CompanyLogins {
 
   /** May this session act in `companyId`: its own company or a descendant. Throws 404/403 otherwise. */
   async actIn(s: CompanySession, companyId: number): Promise<CompanyRow> {
-    // The usual case, the session's own company, was read when the token was checked.
-    if (companyId === s.company.id) return s.company;
-    return this.companies.inTree(companyId, s.company.id);
+    return this.actInOwn(s, companyId) ?? this.companies.inTree(companyId, s.company.id);
+  }
+
+  /** The usual case of actIn without a promise: the session's own company, read when the token was checked. */
+  actInOwn(s: CompanySession, companyId: number): CompanyRow | undefined {
+    return companyId === s.company.id ? s.company : undefined;
   }
 
   /**

@@ -13,9 +13,13 @@ import { CompanyItemParams, CompanyParams } from './schemas.js';
 export async function adminRoutes(app: FastifyInstance, core: Core): Promise<void> {
   const base = () => apiBase(core.config.publicUrl);
 
-  app.get<{ Params: CompanyParams }>('/admin/:company_id/company', { schema: { summary: 'A company the token may act in (its own or a descendant)', params: CompanyParams, response: { 200: Company } }, config: { bb: 'admin' } }, async (req) => {
-    const company = await core.companyLogins.actIn(session(req), Number(req.params.company_id));
-    return hal.company(base(), company);
+  app.get<{ Params: CompanyParams }>('/admin/:company_id/company', { schema: { summary: 'A company the token may act in (its own or a descendant)', params: CompanyParams, response: { 200: Company } }, config: { bb: 'admin' } }, (req) => {
+    // Not an async handler: the token's own company is answered without a promise (issue 9).
+    const s = session(req);
+    const companyId = Number(req.params.company_id);
+    const own = core.companyLogins.actInOwn(s, companyId);
+    if (own === undefined) return core.companyLogins.actIn(s, companyId).then((company) => hal.company(base(), company));
+    return hal.company(base(), own);
   });
 
   app.get<{ Params: CompanyParams }>('/admin/:company_id/administrators', { schema: { summary: 'The administrators of a company', params: CompanyParams, response: { 200: Administrators } }, config: { bb: 'admin' } }, async (req) => {

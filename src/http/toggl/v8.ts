@@ -59,19 +59,26 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
     return { since: Math.floor(core.clock.now() / 1000), data: userV8(core.accounts.profile(p), publicUrl(), related) };
   }
 
-  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with Basic, also sets the toggl_api_session_new cookie)', querystring: MeQuery, response: { 200: MeV8 } } }, async (req, reply) => {
-    const p = principal(req);
-    if (p.via === 'basic') {
-      // From memory without a promise when it can vouch for the session (the usual repeated call).
-      const known = core.accounts.apiSessionInMemory(p);
-      if (known) setApiCookie(reply, core.config, known.token, Math.floor((known.expiresAt - core.clock.now()) / 1000));
-      else await reuseApiSession(p, req, reply);
-    }
+  /** The answer of GET /me: its JSON text, or a promise of the document when it needs the workspaces. */
+  function me(p: Authenticated, req: FastifyRequest<{ Querystring: MeQuery }>, reply: FastifyReply) {
     if (req.query.with_related_data === 'true') return meDocument(p, req.query);
     // The user's JSON, serialised by this route's schema once per cached account row; only `since` changes.
     const url = publicUrl();
     const data = renderedFor(p.account, `v8 ${url}`, () => serializeUserV8(reply, userV8(core.accounts.profile(p), url)));
-    return reply.type(JSON_UTF8).send(`{"since":${Math.floor(core.clock.now() / 1000)},"data":${data}}`);
+    reply.type(JSON_UTF8);
+    return `{"since":${Math.floor(core.clock.now() / 1000)},"data":${data}}`;
+  }
+
+  // Not an async handler: the usual answer is returned without a promise (issue 9).
+  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with Basic, also sets the toggl_api_session_new cookie)', querystring: MeQuery, response: { 200: MeV8 } } }, (req, reply) => {
+    const p = principal(req);
+    if (p.via === 'basic') {
+      // From memory without a promise when it can vouch for the session (the usual repeated call).
+      const known = core.accounts.apiSessionInMemory(p);
+      if (!known) return reuseApiSession(p, req, reply).then<unknown>(() => me(p, req, reply));
+      setApiCookie(reply, core.config, known.token, Math.floor((known.expiresAt - core.clock.now()) / 1000));
+    }
+    return me(p, req, reply);
   });
 
   app.put<{ Body: PutMeBody }>('/me', { config: { auth: 'any' }, schema: { summary: 'Change the profile, email or password', body: PutMeBody, response: { 200: DataV8 } } }, async (req) => {

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../core/index.js';
 import { requestContext } from '../context.js';
-import { principal } from './authenticate.js';
+import { principal, type Authenticated } from './authenticate.js';
 import { ACCOUNTS_COOKIE, API_COOKIE, clearAllCookies, clearCookie, setAccountsCookie } from './cookies.js';
 import { MeQuery, ProfileBody, profilePatch } from './schemas.js';
 import { ApiToken, EmptyObject, SessionUserV9, UserV9, WorkspacesV9 } from './responses.js';
@@ -17,12 +17,15 @@ export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> 
   // Read per request: with PORT=0 the public URL is known only once the server listens.
   const publicUrl = () => core.config.publicUrl;
 
-  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with `with_related_data=true` also the workspaces)', querystring: MeQuery, response: { 200: UserV9 } } }, async (req, reply) => {
+  const withWorkspaces = async (p: Authenticated) => userV9(core.accounts.profile(p), publicUrl(), await core.accounts.workspaces(p.account.id));
+  // Not an async handler: the usual answer is returned without a promise (issue 9); only the workspaces are awaited.
+  app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with `with_related_data=true` also the workspaces)', querystring: MeQuery, response: { 200: UserV9 } } }, (req, reply) => {
     const p = principal(req);
-    if (req.query.with_related_data === 'true') return userV9(core.accounts.profile(p), publicUrl(), await core.accounts.workspaces(p.account.id));
+    if (req.query.with_related_data === 'true') return withWorkspaces(p);
     // The answer's JSON, serialised by this route's schema once per cached account row.
     const url = publicUrl();
-    return reply.type(JSON_UTF8).send(renderedFor(p.account, `v9 ${url}`, () => reply.serialize(userV9(core.accounts.profile(p), url))));
+    reply.type(JSON_UTF8);
+    return renderedFor(p.account, `v9 ${url}`, () => reply.serialize(userV9(core.accounts.profile(p), url)));
   });
 
   app.put<{ Body: ProfileBody }>('/me', { config: { auth: 'any' }, schema: { summary: 'Change the profile, email or password (`current_password` required for the last two)', body: ProfileBody, response: { 200: UserV9 } } }, async (req) => {
