@@ -2,7 +2,8 @@
 // V8's background compiler and GC helpers) runs at a lower CPU priority. On an idle machine nothing changes;
 // when the cores are contended (a password-guessing storm keeps the hashing threads busy), the kernel runs
 // the event loop first, so token, cookie and Auth-Token checks keep their latency while the guesses wait.
-// Issue 9: token p99 during a storm went from about 4x to about 2x its quiet figure (bench/RESULTS.md).
+// Issue 9: token p99 during a storm went from about 4x to about 2x its quiet figure when this was added; the
+// quiet p99 has since dropped to about 0.5 ms, and the ratio is in bench/RESULTS.md (storm rows).
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
