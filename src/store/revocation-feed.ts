@@ -90,9 +90,10 @@ function sqliteFeed(store: Store, target: FeedTarget): RevocationFeed {
   let seen = version.get() as number;
   let last = Number(db.prepare('select coalesce(max(id), 0) from revocations').pluck().get());
   // One check per event-loop turn (issue 9: the pragma takes a read lock, two system calls, and was 13 % of
-  // a token request; the header read in front of it is one system call): it is made by the first lookup after the turn's I/O was polled, and every lookup
-  // of the same turn answers requests whose bytes had already arrived when that check ran, so a revocation
-  // committed before any of them was sent is seen. The flag is cleared in the turn's check phase.
+  // a token request; the header read in front of it is one system call): it is made by the first lookup after
+  // the turn's I/O was polled, and every lookup of the same turn answers requests whose bytes had already
+  // arrived when that check ran, so a revocation committed before any of them was sent is seen. The flag is
+  // cleared in the turn's check phase.
   let checked = false;
   const clear = () => {
     checked = false;
