@@ -14,6 +14,8 @@ const REMEMBERED = 10000;
 
 export class ApiSessionReuse {
   private readonly issued = new LRUCache<string, IssuedSession>({ max: REMEMBERED });
+  /** Sessions being opened, by key: concurrent first calls of one client share one open (one row, not one each). */
+  private readonly opening = new Map<string, Promise<IssuedSession>>();
 
   constructor(private readonly d: CoreDeps) {}
 
@@ -30,9 +32,18 @@ export class ApiSessionReuse {
       const live = this.d.sessions.checkDigestInMemory(prior.row.token_digest, ['api']) ?? (await this.d.sessions.check(this.d.store, prior.token, ['api']));
       if (live && live.account.id === accountId) return this.reissued(prior, now);
     }
-    const s = await open();
-    this.issued.set(key, s);
-    return s;
+    // Checked after the awaits above and set before the next one, so no two calls for one key both open.
+    let opened = this.opening.get(key);
+    if (opened === undefined) {
+      opened = open()
+        .then((s) => {
+          this.issued.set(key, s);
+          return s;
+        })
+        .finally(() => this.opening.delete(key));
+      this.opening.set(key, opened);
+    }
+    return opened;
   }
 
   /**

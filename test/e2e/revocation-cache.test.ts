@@ -240,6 +240,17 @@ describe('credentials verified in memory die at once on every revocation path', 
     assert.equal((await get('/api/v9/me', { cookie: last })).status, 403, 'and dies with every other session');
   });
 
+  it('Basic v8 GET /me: concurrent first calls of one client open one session between them', async () => {
+    const p = await person('rc-v8-first');
+    const account = await server.core.store.accountByEmailKey(p.email.toLowerCase());
+    assert.ok(account);
+    const before = await countSessions(account.id);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => get('/api/v8/me', { auth: [p.token, 'api_token'] })));
+    for (const res of answers) assert.equal(res.status, 200);
+    assert.equal(new Set(answers.map((res) => cookieOf(res, API_COOKIE))).size, 1, 'every call got the same session');
+    assert.equal((await countSessions(account.id)) - before, 1, 'one sessions row');
+  });
+
   async function countSessions(accountId: number): Promise<number> {
     return server.core.store.sessionCount(accountId);
   }
