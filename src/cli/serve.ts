@@ -3,7 +3,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { logOutput } from '../log.js';
 import { startServer } from '../server.js';
-import { lowerHelperThreads } from './thread-priority.js';
+import { idleHelperThreads, lowerHelperThreads } from './thread-priority.js';
 import { describeStartFailure } from './start-errors.js';
 
 export async function runServe(): Promise<void> {
@@ -29,6 +29,11 @@ export async function runServe(): Promise<void> {
   // start line: whoever waits for that line finds the priorities set.
   const lowered = lowerHelperThreads(config.hashing.helperNice);
   running.app.log.debug({ threads: lowered, nice: config.hashing.helperNice }, 'helper threads run below the event loop');
+  if (config.hashing.helperPolicy === 'idle' && process.platform === 'linux') {
+    const idle = await idleHelperThreads();
+    if (idle.failure !== undefined) running.app.log.warn({ reason: idle.failure }, 'helper threads could not be put under SCHED_IDLE (HELPER_THREAD_POLICY=idle): only their nice value applies');
+    else running.app.log.debug({ threads: idle.set }, 'helper threads run under SCHED_IDLE');
+  }
   const where = config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : 'PostgreSQL';
   const line = {
     level: 30,

@@ -2,8 +2,17 @@
 // V8's background compiler and GC helpers) runs at a lower CPU priority. On an idle machine nothing changes;
 // when the cores are contended (a password-guessing storm keeps the hashing threads busy), the kernel runs
 // the event loop first, so token, cookie and Auth-Token checks keep their latency while the guesses wait.
-// Issue 9: token p99 during a storm went from about 4x to about 2x its quiet figure when this was added; the
-// quiet p99 has since dropped to about 0.5 ms, and the ratio is in bench/RESULTS.md (storm rows).
+//
+// Two levers, both Linux only:
+// - a nice value (`lowerHelperThreads`): the helpers' share of a contended core;
+// - the SCHED_IDLE policy (`idleHelperThreads`, HELPER_THREAD_POLICY=idle, the default): a thread of the
+//   normal policy that wakes preempts a SCHED_IDLE thread at once. A nice value alone does not give that: the
+//   kernel's EEVDF scheduler lets a running thread finish its time slice (by default 0.75 ms scaled up with
+//   the number of cores, about 1.5 ms on 2) before a waking one of higher priority gets the core, and that
+//   wait was the token p99 during a storm (issue 9). Node has no call for a scheduling policy, so it is set
+//   with util-linux's `chrt`; without it the nice value alone applies.
+// The storm figures, before and after, are in bench/RESULTS.md (storm rows) and the README ("The request path").
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
@@ -16,18 +25,10 @@ import { getPriority, setPriority } from 'node:os';
  * its first job).
  */
 export function lowerHelperThreads(nice: number): number {
-  if (nice === 0 || process.platform !== 'linux') return 0;
-  let threads: string[];
-  try {
-    threads = readdirSync('/proc/self/task');
-  } catch {
-    return 0;
-  }
+  if (nice === 0) return 0;
   const target = Math.min(19, Math.max(nice, getPriority(process.pid)));
   let lowered = 0;
-  for (const entry of threads) {
-    const tid = Number(entry);
-    if (!Number.isInteger(tid) || tid === process.pid) continue;
+  for (const tid of helperThreads()) {
     try {
       setPriority(tid, target);
       lowered++;
@@ -36,4 +37,39 @@ export function lowerHelperThreads(nice: number): number {
     }
   }
   return lowered;
+}
+
+/** The thread ids of this process except the event loop's (Linux; empty elsewhere or when /proc is unreadable). */
+function helperThreads(): number[] {
+  if (process.platform !== 'linux') return [];
+  try {
+    return readdirSync('/proc/self/task')
+      .map(Number)
+      .filter((tid) => Number.isInteger(tid) && tid !== process.pid);
+  } catch {
+    return [];
+  }
+}
+
+/** `chrt --idle --pid 0 <tid>`: the SCHED_IDLE policy for one thread. */
+function chrtIdle(tid: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('chrt', ['--idle', '--pid', '0', String(tid)], { timeout: 5000 }, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * Puts every thread of this process except the event loop's under the SCHED_IDLE policy (see the file
+ * comment). Resolves to how many it set, and the reason when it could set none (no `chrt` on the PATH, or the
+ * system refused). A thread that ended in between is not an error. Threads started later inherit their
+ * starter's policy, as with the nice value: call it once start-up has used the pool.
+ */
+export async function idleHelperThreads(): Promise<{ set: number; failure?: string }> {
+  const tids = helperThreads();
+  const results = await Promise.allSettled(tids.map(chrtIdle));
+  const set = results.filter((r) => r.status === 'fulfilled').length;
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (set > 0 || failed === undefined) return { set };
+  const err = failed.reason as NodeJS.ErrnoException;
+  return { set, failure: err.code === 'ENOENT' ? 'chrt (util-linux) is not on the PATH' : String(err.message).split('\n')[0] ?? 'chrt failed' };
 }

@@ -98,6 +98,7 @@ describe('loadConfig', () => {
       ['HASH_QUEUE', 'lots'],
       ['HELPER_THREAD_NICE', '20'],
       ['HELPER_THREAD_NICE', '-5'],
+      ['HELPER_THREAD_POLICY', 'realtime'],
       ['LOGIN_MAX_FAILURES', '0'],
       ['LOGIN_LOCKOUT_SECONDS', '1e3'],
       ['LOGIN_ADDRESS_MAX_FAILURES', '0'],
