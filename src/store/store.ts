@@ -63,6 +63,8 @@ class RevocationSignals {
 function hotQueries(db: Kysely<Database>) {
   return {
     accountById: new PreparedQuery(() => db.selectFrom('accounts').selectAll().where('id', '=', 0), 1),
+    // Every password login (and every guess of a storm) looks its email up.
+    accountByEmailKey: new PreparedQuery(() => db.selectFrom('accounts').selectAll().where('email_key', '=', ''), 1),
     accountByApiToken: new PreparedQuery(
       () => db.selectFrom('accounts').selectAll().where('api_token_digest', '=', '').where('closed_at', 'is', null).where('disabled_at', 'is', null),
       1,
@@ -72,6 +74,7 @@ function hotQueries(db: Kysely<Database>) {
     companySession: new PreparedQuery(() => db.selectFrom('company_sessions').selectAll().where('session_id', '=', 0), 1),
     applicationByAppId: new PreparedQuery(() => db.selectFrom('applications').selectAll().where('app_id', '=', ''), 1),
     companyById: new PreparedQuery(() => db.selectFrom('companies').selectAll().where('id', '=', 0), 1),
+    clearThrottle: new PreparedQuery(() => db.deleteFrom('login_throttle').where('key', '=', ''), 1),
     ping: new PreparedQuery(() => db.selectNoFrom(sql<number>`1`.as('one')), 0),
     lockedUntil: new PreparedQuery(
       () => db.selectFrom('login_throttle').select((eb) => eb.fn.max('locked_until').as('locked_until')).where('key', 'in', ['', '']),
@@ -259,9 +262,7 @@ export class Store {
   async accountByEmailKey(emailKey: string): Promise<AccountRow | undefined> {
     // PostgreSQL text cannot hold NUL (the query would fail), and no stored key has one: emails are validated.
     if (emailKey.includes('\u0000')) return undefined;
-    return (await this.db.selectFrom('accounts').selectAll().where('email_key', '=', emailKey).executeTakeFirst()) as
-      | AccountRow
-      | undefined;
+    return (await this.hotRows(this.hot.accountByEmailKey.bind(emailKey)))[0] as AccountRow | undefined;
   }
 
   async accountByApiTokenDigest(digests: string[]): Promise<AccountRow | undefined> {
@@ -462,7 +463,7 @@ export class Store {
   }
 
   async clearThrottle(key: string): Promise<void> {
-    await this.db.deleteFrom('login_throttle').where('key', '=', key).execute();
+    await this.db.executeQuery(this.hot.clearThrottle.bind(key));
   }
 
   // ---- audit log ------------------------------------------------------------------------------
