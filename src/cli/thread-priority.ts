@@ -51,10 +51,10 @@ function helperThreads(): number[] {
   }
 }
 
-/** `chrt --idle --pid 0 <tid>`: the SCHED_IDLE policy for one thread. */
+/** `chrt -i -p 0 <tid>`: the SCHED_IDLE policy for one thread (short options: BusyBox's chrt has no long ones). */
 function chrtIdle(tid: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('chrt', ['--idle', '--pid', '0', String(tid)], { timeout: 5000 }, (err) => (err ? reject(err) : resolve()));
+    execFile('chrt', ['-i', '-p', '0', String(tid)], { timeout: 5000 }, (err) => (err ? reject(err) : resolve()));
   });
 }
 
