@@ -40,7 +40,8 @@ export interface Config {
   password: { minLength: number; maxLength: number; rejectCommon: boolean };
   /**
    * helperNice: the nice value of every thread but the event loop's (0: left alone); helperPolicy 'idle' puts
-   * them under SCHED_IDLE as well ('normal': left alone); see src/cli/thread-priority.ts.
+   * them under SCHED_IDLE as well ('normal', the default: their policy is left alone); see
+   * src/cli/thread-priority.ts.
    */
   hashing: { concurrency: number; queue: number; helperNice: number; helperPolicy: 'idle' | 'normal' };
   login: { maxFailures: number; addressMaxFailures: number; lockoutSeconds: number };
@@ -263,7 +264,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       concurrency: int(env, 'HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 64),
       queue: int(env, 'HASH_QUEUE', 64, 0, 100000),
       helperNice: int(env, 'HELPER_THREAD_NICE', 10, 0, 19),
-      helperPolicy: oneOf(env, 'HELPER_THREAD_POLICY', 'idle', ['idle', 'normal'] as const),
+      helperPolicy: oneOf(env, 'HELPER_THREAD_POLICY', 'normal', ['normal', 'idle'] as const),
     },
     login: {
       maxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),

@@ -4,14 +4,17 @@
 // the event loop first, so token, cookie and Auth-Token checks keep their latency while the guesses wait.
 //
 // Two levers, both Linux only:
-// - a nice value (`lowerHelperThreads`): the helpers' share of a contended core;
-// - the SCHED_IDLE policy (`idleHelperThreads`, HELPER_THREAD_POLICY=idle, the default): a thread of the
-//   normal policy that wakes preempts a SCHED_IDLE thread at once. A nice value alone does not give that: the
-//   kernel's EEVDF scheduler lets a running thread finish its time slice (by default 0.75 ms scaled up with
-//   the number of cores, about 1.5 ms on 2) before a waking one of higher priority gets the core, and that
-//   wait was the token p99 during a storm (issue 9). Node has no call for a scheduling policy, so it is set
-//   with util-linux's `chrt`; without it the nice value alone applies.
-// The storm figures, before and after, are in bench/RESULTS.md (storm rows) and the README ("The request path").
+// - a nice value (`lowerHelperThreads`, always): the helpers' share of a contended core;
+// - the SCHED_IDLE policy (`idleHelperThreads`, HELPER_THREAD_POLICY=idle, an operator's choice): a thread
+//   of the normal policy that wakes preempts a SCHED_IDLE thread at once. A nice value alone does not give
+//   that: the kernel's EEVDF scheduler lets a running thread finish its time slice (by default 0.75 ms scaled
+//   up with the number of cores, about 1.5 ms on 2) before a waking one of higher priority gets the core, and
+//   that wait is most of the token p99 during a storm (issue 9). Not the default: a SCHED_IDLE thread also
+//   waits for every other process of the host, so while other work saturates the cores a login waits for
+//   seconds (measured with two busy loops on 2 cores: 12 to 17 s against about 0.5 s at nice 10 alone).
+//   Node has no call for a scheduling policy, so it is set with util-linux's `chrt`; without it the nice
+//   value alone applies.
+// The storm figures of both are in bench/RESULTS.md (storm rows) and the README ("The request path").
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';

@@ -34,6 +34,8 @@ describe('loadConfig', () => {
     assert.deepEqual(c.sessions.authToken, { idle: 86400, max: 30 * 86400 }, 'BookingBug Auth-Token: 24 h sliding, 30 days absolute');
     assert.equal(c.hashing.concurrency, Math.max(1, availableParallelism() - 1), 'one core left to the event loop');
     assert.equal(c.hashing.queue, 64);
+    assert.equal(c.hashing.helperNice, 10);
+    assert.equal(c.hashing.helperPolicy, 'normal', 'SCHED_IDLE only when the operator asks (README, HELPER_THREAD_POLICY)');
   });
 
   it('counts https and loopback http as secure contexts (prefixed cookies get Secure), not other plain-http hosts', () => {

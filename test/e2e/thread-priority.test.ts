@@ -1,6 +1,6 @@
 // HELPER_THREAD_NICE and HELPER_THREAD_POLICY (README, Configuration): every thread of the server process but
-// the event loop's runs at a lower CPU priority and under SCHED_IDLE, so a password-guessing storm slows the
-// guesses rather than the token checks. Observed as an operator would (`ps -L -o nice,policy`): the nice value
+// the event loop's runs at a lower CPU priority (and, with HELPER_THREAD_POLICY=idle, under SCHED_IDLE), so a
+// password-guessing storm slows the guesses rather than the token checks. Observed as an operator would (`ps -L -o nice,policy`): the nice value
 // and the scheduling policy of each thread in /proc, on the real server process, before and after the threads
 // have hashed passwords.
 import assert from 'node:assert/strict';
@@ -48,20 +48,23 @@ describe('helper threads below the event loop (HELPER_THREAD_NICE, HELPER_THREAD
     for (const d of deployments) d.remove();
   });
 
-  it('runs every thread but the event loop at nice 10 and under SCHED_IDLE by default, including the ones that hash passwords', { skip: chrt ? false : 'chrt (util-linux) is not installed' }, async () => {
+  /**
+   * Starts a server with `env` and checks every thread but the event loop at nice 10 and under `policy`,
+   * before and after the helpers have hashed passwords (a signup, one hash, and wrong-password logins, one
+   * verify each), and the event loop at the priority and policy it was started with.
+   */
+  async function helpersStayLowered(env: Record<string, string>, policy: number): Promise<void> {
     const d = deployment();
     deployments.push(d);
-    const proc = await startServerProcess(d);
+    const proc = await startServerProcess(d, env);
     const before = threads(proc.pid);
     const main = before.find((t) => t.tid === proc.pid);
     assert.equal(main?.nice, BASE, 'the event loop keeps the priority it was started with');
     assert.equal(main?.policy, SCHED_OTHER, 'and the normal policy');
     const helpers = before.filter((t) => t.tid !== proc.pid);
     assert.ok(helpers.length >= 4, `libuv's pool and V8's threads are there (${helpers.length})`);
-    assert.deepEqual(helpers.filter((t) => t.nice !== HELPER), [], `every other thread at nice ${HELPER}`);
-    assert.deepEqual(helpers.filter((t) => t.policy !== SCHED_IDLE), [], 'every other thread under SCHED_IDLE');
+    assert.deepEqual(helpers.filter((t) => t.nice !== HELPER || t.policy !== policy), [], `every other thread at nice ${HELPER}, policy ${policy}`);
 
-    // Argon2id work: a signup (one hash) and wrong-password logins (one verify each).
     const email = uniqueEmail('nice');
     assert.equal((await request(proc.url, '/api/signup', { method: 'POST', json: { email, password: GOOD_PASSWORD } })).status, 201);
     for (let i = 0; i < 3; i++) assert.equal((await request(proc.url, '/api/v9/me', { auth: [email, `${GOOD_PASSWORD}-wrong`] })).status, 403);
@@ -69,14 +72,25 @@ describe('helper threads below the event loop (HELPER_THREAD_NICE, HELPER_THREAD
     const afterHashing = threads(proc.pid);
     const worked = afterHashing.filter((t) => t.tid !== proc.pid && t.cpu > (before.find((b) => b.tid === t.tid)?.cpu ?? 0));
     assert.ok(worked.length > 0, 'some helper thread did the hashing');
-    assert.deepEqual(afterHashing.filter((t) => t.tid !== proc.pid && t.nice !== HELPER), [], 'no thread started since runs at the normal priority');
-    assert.deepEqual(afterHashing.filter((t) => t.tid !== proc.pid && t.policy !== SCHED_IDLE), [], 'or under the normal policy');
+    assert.deepEqual(
+      afterHashing.filter((t) => t.tid !== proc.pid && (t.nice !== HELPER || t.policy !== policy)),
+      [],
+      'no thread started since runs at the normal priority or policy',
+    );
+  }
+
+  it('runs every thread but the event loop at nice 10 by default, under the normal policy, including the ones that hash passwords', async () => {
+    await helpersStayLowered({}, SCHED_OTHER);
   });
 
-  it('leaves every thread alone with HELPER_THREAD_NICE=0 and HELPER_THREAD_POLICY=normal', async () => {
+  it('runs them under SCHED_IDLE as well with HELPER_THREAD_POLICY=idle', { skip: chrt ? false : 'chrt (util-linux) is not installed' }, async () => {
+    await helpersStayLowered({ HELPER_THREAD_POLICY: 'idle' }, SCHED_IDLE);
+  });
+
+  it('leaves every thread alone with HELPER_THREAD_NICE=0', async () => {
     const d = deployment();
     deployments.push(d);
-    const proc = await startServerProcess(d, { HELPER_THREAD_NICE: '0', HELPER_THREAD_POLICY: 'normal' });
+    const proc = await startServerProcess(d, { HELPER_THREAD_NICE: '0' });
     const all = threads(proc.pid);
     assert.deepEqual(all.filter((t) => t.nice !== BASE), []);
     assert.deepEqual(all.filter((t) => t.policy !== SCHED_OTHER), []);
@@ -86,7 +100,7 @@ describe('helper threads below the event loop (HELPER_THREAD_NICE, HELPER_THREAD
     const d = deployment();
     deployments.push(d);
     // A PATH that holds no chrt: the server is started by absolute path, so it needs none.
-    const proc = await startServerProcess(d, { PATH: d.dataDir, LOG_LEVEL: 'warn' });
+    const proc = await startServerProcess(d, { HELPER_THREAD_POLICY: 'idle', PATH: d.dataDir });
     const helpers = threads(proc.pid).filter((t) => t.tid !== proc.pid);
     assert.deepEqual(helpers.filter((t) => t.nice !== HELPER || t.policy !== SCHED_OTHER), [], `helpers at nice ${HELPER}, normal policy`);
     const warning = proc
