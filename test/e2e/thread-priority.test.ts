@@ -1,8 +1,8 @@
 // HELPER_THREAD_NICE and HELPER_THREAD_POLICY (README, Configuration): every thread of the server process but
 // the event loop's runs at a lower CPU priority (and, with HELPER_THREAD_POLICY=idle, under SCHED_IDLE), so a
-// password-guessing storm slows the guesses rather than the token checks. Observed as an operator would (`ps -L -o nice,policy`): the nice value
-// and the scheduling policy of each thread in /proc, on the real server process, before and after the threads
-// have hashed passwords.
+// password-guessing storm slows the guesses rather than the token checks. Observed as an operator would
+// (`ps -L -o nice,policy`): the nice value and the scheduling policy of each thread in /proc, on the real
+// server process, before and after the threads have hashed passwords.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
