@@ -48,6 +48,9 @@ function failed(note: AuthNote | undefined, reason: string, method: AuthMethod =
 }
 
 export class Authenticator {
+  /** The pairs being verified now (by pairKey), settled when their check ends: one verify per pair at a time. */
+  private readonly verifying = new Map<string, Promise<void>>();
+
   constructor(private readonly d: CoreDeps) {}
 
   /**
@@ -62,22 +65,55 @@ export class Authenticator {
     ctx: RequestContext,
     options: { cache: boolean; eligible?: ((account: AccountRow) => Promise<boolean>) | undefined },
   ): Promise<Principal> {
-    const { store, throttle, hasher, cache, audit } = this.d;
+    const { throttle, cache } = this.d;
     const note = ctx.note;
     const key = emailKey(email);
     if (!pairInBounds(key, password)) throw failed(note, 'malformed');
     if ([...password.normalize('NFKC')].length > this.d.config.password.maxLength) throw failed(note, 'password_too_long');
     const generation = cache.generation;
-    let pairKey: string | undefined;
-    if (options.cache) {
-      pairKey = cache.pairKey(key, password);
-      const hit = this.pairInMemory(key, pairKey);
-      if (hit) {
-        if (!throttle.addressClear(ctx.ip)) await this.checkThrottle(key, ctx);
-        noteAuth(note, 'password', 'ok', 'ok_cached', hit.public_id);
-        return { account: hit, method: 'password', credentialKey: pairKey };
-      }
+    if (!options.cache) return this.verify(key, password, ctx, options, undefined, generation);
+    const pairKey = cache.pairKey(key, password);
+    let hit = this.pairInMemory(key, pairKey);
+    const running = hit ? undefined : this.verifying.get(pairKey);
+    if (running) {
+      // Another request is verifying this very pair (a client's opening burst of Basic requests): its answer
+      // is awaited instead of a verify of our own, and taken from memory as a later request would take it.
+      // When that check failed, or a revocation kept the pair out of memory, this one is checked in full.
+      await running;
+      hit = this.pairInMemory(key, pairKey);
     }
+    if (hit) {
+      if (!throttle.addressClear(ctx.ip)) await this.checkThrottle(key, ctx);
+      noteAuth(note, 'password', 'ok', 'ok_cached', hit.public_id);
+      return { account: hit, method: 'password', credentialKey: pairKey };
+    }
+    if (running || !cache.remembersPairs) return this.verify(key, password, ctx, options, pairKey, generation);
+    const checked = this.verify(key, password, ctx, options, pairKey, generation);
+    const settled = checked.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.verifying.set(pairKey, settled);
+    void settled.then(() => {
+      if (this.verifying.get(pairKey) === settled) this.verifying.delete(pairKey);
+    });
+    return checked;
+  }
+
+  /**
+   * The full check of `password` (no memory): throttle, store, Argon2id verify, failure counting, audit; a
+   * pair that verified is remembered under `pairKey` unless something was revoked since `generation`.
+   */
+  private async verify(
+    key: string,
+    password: string,
+    ctx: RequestContext,
+    options: { eligible?: ((account: AccountRow) => Promise<boolean>) | undefined },
+    pairKey: string | undefined,
+    generation: number,
+  ): Promise<Principal> {
+    const { store, throttle, hasher, cache, audit } = this.d;
+    const note = ctx.note;
     await this.checkThrottle(key, ctx);
 
     const found = await store.accountByEmailKey(key);

@@ -140,6 +140,11 @@ export class VerifiedCredentials {
     return sha256(`${this.salt}\0${value}`);
   }
 
+  /** Whether pairs that verified are kept at all (BASIC_AUTH_CACHE_SECONDS above 0, and room for entries). */
+  get remembersPairs(): boolean {
+    return this.lru !== undefined && this.settings.basicTtlMs > 0;
+  }
+
   /** The account an email:password pair (by its pairKey) verified for recently. */
   lookup(pairKey: string): AccountRow | undefined {
     if (this.settings.basicTtlMs <= 0) return undefined;

@@ -1,6 +1,7 @@
 // Password hashing is bounded: beyond HASH_CONCURRENCY running and HASH_QUEUE waiting, password requests
 // get 503 with Retry-After, while token-authenticated requests keep being served (their latency under a
-// storm is measured by `npm run bench`, not here).
+// storm is measured by `npm run bench`, not here). A burst of Basic requests with one email:password costs one
+// verify, so a client's opening burst is not shed.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from '../helpers/http.js';
@@ -38,5 +39,21 @@ describe('hashing under load', () => {
       assert.equal(s.headers.get('retry-after'), '1');
       assert.equal(typeof s.json, 'string');
     }
+  });
+
+  it('answers a burst of Basic requests with one new email:password with one verify: none is shed', async () => {
+    const email = uniqueEmail('burst');
+    assert.equal((await request(server.url, '/api/signup', { method: 'POST', json: { email, password: GOOD_PASSWORD } })).status, 201);
+    // One hash may run and two wait (HASH_CONCURRENCY=1, HASH_QUEUE=2): 24 verifies at once would shed 21.
+    const burst = await Promise.all(Array.from({ length: 24 }, () => request(server.url, '/api/v9/me', { auth: [email, GOOD_PASSWORD] })));
+    assert.deepEqual(
+      burst.map((a) => a.status),
+      burst.map(() => 200),
+    );
+    for (const a of burst) assert.equal((a.json as { email: string }).email, email);
+    // A wrong password in the same burst shape is still checked request by request (shed past the queue).
+    const wrong = await Promise.all(Array.from({ length: 24 }, () => request(server.url, '/api/v9/me', { auth: [email, `${GOOD_PASSWORD}-wrong`] })));
+    assert.ok(wrong.some((a) => a.status === 503), `statuses: ${wrong.map((a) => a.status).join(',')}`);
+    assert.ok(wrong.every((a) => a.status === 403 || a.status === 503));
   });
 });
