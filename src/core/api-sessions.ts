@@ -8,6 +8,7 @@
 // never in the store, which holds only their digests as for every session.
 import { LRUCache } from 'lru-cache';
 import type { CoreDeps } from './deps.js';
+import { InFlight } from './in-flight.js';
 import type { IssuedSession } from './sessions.js';
 
 const REMEMBERED = 10000;
@@ -15,7 +16,7 @@ const REMEMBERED = 10000;
 export class ApiSessionReuse {
   private readonly issued = new LRUCache<string, IssuedSession>({ max: REMEMBERED });
   /** Sessions being opened, by key: concurrent first calls of one client share one open (one row, not one each). */
-  private readonly opening = new Map<string, Promise<IssuedSession>>();
+  private readonly opening = new InFlight<IssuedSession>();
 
   constructor(private readonly d: CoreDeps) {}
 
@@ -33,17 +34,12 @@ export class ApiSessionReuse {
       if (live && live.account.id === accountId) return this.reissued(prior, now);
     }
     // Checked after the awaits above and set before the next one, so no two calls for one key both open.
-    let opened = this.opening.get(key);
-    if (opened === undefined) {
-      opened = open()
-        .then((s) => {
-          this.issued.set(key, s);
-          return s;
-        })
-        .finally(() => this.opening.delete(key));
-      this.opening.set(key, opened);
-    }
-    return opened;
+    return this.opening.run(key, () =>
+      open().then((s) => {
+        this.issued.set(key, s);
+        return s;
+      }),
+    );
   }
 
   /**

@@ -6,6 +6,7 @@ import type { RequestContext } from './context.js';
 import { sha256 } from './crypto.js';
 import type { CoreDeps } from './deps.js';
 import { CoreError, invalidCredentials } from './errors.js';
+import { InFlight } from './in-flight.js';
 import { isOpen, isUsable } from './lifecycle.js';
 import { noteAuth, type AuthMethod, type AuthNote } from './metrics.js';
 import type { SessionKind } from './sessions.js';
@@ -48,8 +49,8 @@ function failed(note: AuthNote | undefined, reason: string, method: AuthMethod =
 }
 
 export class Authenticator {
-  /** The pairs being verified now (by pairKey), settled when their check ends: one verify per pair at a time. */
-  private readonly verifying = new Map<string, Promise<void>>();
+  /** The pairs being verified now (by pairKey): one verify per pair at a time. */
+  private readonly verifying = new InFlight<Principal>();
 
   constructor(private readonly d: CoreDeps) {}
 
@@ -79,7 +80,7 @@ export class Authenticator {
       // Another request is verifying this very pair (a client's opening burst of Basic requests): its answer
       // is awaited instead of a verify of our own, and taken from memory as a later request would take it.
       // When that check failed, or a revocation kept the pair out of memory, this one is checked in full.
-      await running;
+      await running.catch(() => undefined);
       hit = this.pairInMemory(key, pairKey);
     }
     if (hit) {
@@ -88,16 +89,7 @@ export class Authenticator {
       return { account: hit, method: 'password', credentialKey: pairKey };
     }
     if (running || !cache.remembersPairs) return this.verify(key, password, ctx, options, pairKey, generation);
-    const checked = this.verify(key, password, ctx, options, pairKey, generation);
-    const settled = checked.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.verifying.set(pairKey, settled);
-    void settled.then(() => {
-      if (this.verifying.get(pairKey) === settled) this.verifying.delete(pairKey);
-    });
-    return checked;
+    return this.verifying.run(pairKey, () => this.verify(key, password, ctx, options, pairKey, generation));
   }
 
   /**
