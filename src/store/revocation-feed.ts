@@ -2,7 +2,11 @@
 // - PostgreSQL: LISTEN on the channel the store NOTIFYs in the revoking transaction (delivered on commit), plus
 //   a poll of the revocations table every POLL_MS. A lost notification or a reconnect is covered by the poll;
 //   and the cache serves nothing from memory while no poll has succeeded within the last second, so a
-//   revoked credential can never live longer than that on any instance.
+//   revoked credential can never live longer than that on any instance. This process's own revocations
+//   (its notifications, by their origin word, and its rows, by the ids the store announced at commit) are
+//   skipped: the cache had them at commit, and hearing them again bumped its generation, so every lookup then
+//   in flight, however unrelated, could not fill it (a burst of Basic requests sharing one verify went on to
+//   verify one by one and was shed).
 // - SQLite: processes sharing one file. Before the first cache lookup of each event-loop turn, the WAL-index
 //   header is compared with the last one read (below), and only when it moved PRAGMA data_version (a counter
 //   of commits made by other connections) with the last value seen; when that moved, the new revocation rows
@@ -125,6 +129,11 @@ async function postgresFeed(store: Store, target: FeedTarget): Promise<Revocatio
   let stopped = false;
   let client: pg.Client | undefined;
   let reconnect: NodeJS.Timeout | undefined;
+  // Our own rows, announced at commit: the poll counts them as seen.
+  const unsubscribe = store.onRevoked((_tags, ids) => {
+    for (const id of ids) seen.add(id);
+  });
+  const ours = `@${store.origin}`;
 
   const listen = async () => {
     if (stopped || !url) return;
@@ -138,7 +147,11 @@ async function postgresFeed(store: Store, target: FeedTarget): Promise<Revocatio
     c.on('error', retry);
     c.on('end', retry);
     c.on('notification', (n) => {
-      if (n.channel === REVOCATION_CHANNEL && n.payload) target.invalidate(n.payload.split(' '));
+      if (n.channel !== REVOCATION_CHANNEL || !n.payload) return;
+      const words = n.payload.split(' ');
+      if (words[0] === ours) return;
+      // A payload without an origin word (a process of an earlier version) is all tags.
+      target.invalidate(words[0]?.startsWith('@') ? words.slice(1) : words);
     });
     try {
       await c.connect();
@@ -157,7 +170,7 @@ async function postgresFeed(store: Store, target: FeedTarget): Promise<Revocatio
     try {
       const rows = await store.revocationsAfter(Math.max(0, maxSeen - LOOK_BACK));
       const fresh = rows.filter((r) => !seen.has(r.id));
-      for (const r of fresh) {
+      for (const r of rows) {
         seen.add(r.id);
         if (r.id > maxSeen) maxSeen = r.id;
       }
@@ -179,6 +192,7 @@ async function postgresFeed(store: Store, target: FeedTarget): Promise<Revocatio
     fresh: () => Date.now() - lastGoodPoll < FRESH_MS,
     async stop() {
       stopped = true;
+      unsubscribe();
       clearInterval(timer);
       if (reconnect) clearTimeout(reconnect);
       const c = client;

@@ -1,5 +1,6 @@
 // The store: the only module that writes SQL. The core calls these named queries and never sees Kysely.
 // Every method takes times from its caller, so the core's clock is the only clock.
+import { randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Migrator, sql, type CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { reportQuery } from './db.js';
@@ -46,16 +47,25 @@ async function mapErrors<T>(what: string, run: () => Promise<T>): Promise<T> {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** The PostgreSQL channel on which committed revocations are announced (payload: space-separated tags). */
+/**
+ * The PostgreSQL channel on which committed revocations are announced. Payload: space-separated tags, the
+ * first word `@<origin>` naming the announcing process (Store.origin; no tag starts with `@`).
+ */
 export const REVOCATION_CHANNEL = 'gatehouse_revocations';
 
-/** Told, after commit, the tags of every write that killed or changed a credential (issue 9). */
-export type RevocationListener = (tags: string[]) => void;
+/** Told, after commit, the tags of every write that killed or changed a credential, and their revocation ids (issue 9). */
+export type RevocationListener = (tags: string[], ids: number[]) => void;
+
+/** A transaction's revocations, announced in-process once it has committed. */
+interface Pending {
+  tags: string[];
+  ids: number[];
+}
 
 class RevocationSignals {
   readonly listeners = new Set<RevocationListener>();
-  fire(tags: string[]): void {
-    for (const l of this.listeners) l(tags);
+  fire(p: Pending): void {
+    for (const l of this.listeners) l(p.tags, p.ids);
   }
 }
 
@@ -111,6 +121,12 @@ type HotQueries = ReturnType<typeof hotQueries>;
 interface Shared {
   signals: RevocationSignals;
   hot: HotQueries | undefined;
+  /** This process's mark on the revocations it announces on PostgreSQL. */
+  origin: string;
+}
+
+function newShared(hot: HotQueries | undefined): Shared {
+  return { signals: new RevocationSignals(), hot, origin: randomBytes(9).toString('base64url') };
 }
 
 export class Store {
@@ -121,9 +137,9 @@ export class Store {
     private readonly db: Db,
     readonly dialect: Dialect,
     private readonly root: Kysely<Database> | undefined = undefined,
-    private readonly shared: Shared = { signals: new RevocationSignals(), hot: undefined },
-    /** Inside a transaction: tags to announce in-process once it has committed. */
-    private readonly pending: string[] | undefined = undefined,
+    private readonly shared: Shared = newShared(undefined),
+    /** Inside a transaction: revocations to announce in-process once it has committed. */
+    private readonly pending: Pending | undefined = undefined,
   ) {}
 
   private get hot(): HotQueries {
@@ -166,10 +182,18 @@ export class Store {
   }
 
   private async transactionOn<T>(db: Kysely<Database>, fn: (tx: Store) => Promise<T>): Promise<T> {
-    const pending: string[] = [];
+    const pending: Pending = { tags: [], ids: [] };
     const result = await db.transaction().execute((trx) => fn(new Store(trx, this.dialect, undefined, this.shared, pending)));
-    if (pending.length > 0) this.signals.fire(pending);
+    if (pending.tags.length > 0) this.signals.fire(pending);
     return result;
+  }
+
+  /**
+   * This process's mark on the revocations it announces (the first word of a NOTIFY payload): the feed ignores
+   * its own announcements, which the listeners below have had at commit.
+   */
+  get origin(): string {
+    return this.shared.origin;
   }
 
   /**
@@ -190,9 +214,10 @@ export class Store {
     if (!this.db.isTransaction || this.pending === undefined) throw new Error('revocations are recorded inside a transaction');
     // Store bookkeeping (purge age only), so the wall clock is fine here.
     const at = Date.now();
-    await this.db.insertInto('revocations').values(tags.map((tag) => ({ at, tag }))).execute();
-    if (this.dialect === 'postgres') await sql`select pg_notify(${REVOCATION_CHANNEL}, ${tags.join(' ')})`.execute(this.db);
-    this.pending.push(...tags);
+    const rows = await this.db.insertInto('revocations').values(tags.map((tag) => ({ at, tag }))).returning('id').execute();
+    if (this.dialect === 'postgres') await sql`select pg_notify(${REVOCATION_CHANNEL}, ${[`@${this.origin}`, ...tags].join(' ')})`.execute(this.db);
+    this.pending.tags.push(...tags);
+    this.pending.ids.push(...rows.map((r) => Number(r.id)));
   }
 
   /** Revocations recorded after `afterId` (at most `limit`, oldest first): the cross-process feed reads these. */
@@ -785,7 +810,7 @@ export interface StoreSource {
 }
 
 export function createStore(db: Kysely<Database>, dialect: Dialect, source: StoreSource = {}): Store {
-  const store = new Store(db, dialect, db, { signals: new RevocationSignals(), hot: hotQueries(db) });
+  const store = new Store(db, dialect, db, newShared(hotQueries(db)));
   store.source = source;
   return store;
 }
