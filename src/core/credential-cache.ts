@@ -8,8 +8,11 @@
 // - from other processes, the revocation feed (src/store/revocation-feed.ts) delivers them: PostgreSQL
 //   LISTEN/NOTIFY plus a poll, or a PRAGMA data_version check on a shared SQLite file before every lookup;
 //   while the feed cannot vouch for the last second, lookups miss and every request goes to the store.
-// A lookup that started before an invalidation never fills the cache afterwards (the generation check), so
-// a row read just before a revocation cannot come back from memory.
+// A lookup that started before an invalidation of one of its tags never fills the cache afterwards (the
+// generation check), so a row read just before a revocation cannot come back from memory. The check is per
+// tag: a revocation of another account, session or application (on a busy server, or from another instance)
+// does not cancel the fills in flight, which would send every request of that moment to the store and, for a
+// burst of Basic requests sharing one verify (auth.ts), to a verify each.
 // forgetAccount() is the one in-process entry point the core calls; it is also reached through the store.
 import { LRUCache } from 'lru-cache';
 import type { AccountRow } from '../store/store.js';
@@ -31,6 +34,9 @@ interface Entry {
   value: unknown;
 }
 
+/** Tags whose last invalidation is remembered (for the generation check); past it the oldest are forgotten. */
+const INVALIDATED_TAGS = 10_000;
+
 export interface CacheSettings {
   /** Lifetime of an entry; 0 turns the cache off. */
   ttlMs: number;
@@ -44,6 +50,10 @@ export class VerifiedCredentials {
   private readonly lru: LRUCache<string, Entry> | undefined;
   private readonly byTag = new Map<string, Set<string>>();
   private epoch = 0;
+  /** The epoch of each tag's last invalidation, oldest first (a Map keeps the order entries were set in). */
+  private readonly invalidatedAt = new Map<string, number>();
+  /** Lookups whose generation is below this may have missed a forgotten invalidation: they never fill. */
+  private floor = 0;
   private readonly salt = randomBytes(32).toString('base64');
   private guard: RevocationGuard = alwaysFresh;
 
@@ -78,7 +88,7 @@ export class VerifiedCredentials {
   }
 
   set(key: string, tags: readonly string[], value: unknown, generation: number, ttlMs = this.settings.ttlMs): void {
-    if (!this.lru || ttlMs <= 0 || generation !== this.epoch) return;
+    if (!this.lru || ttlMs <= 0 || this.invalidatedSince(generation, tags)) return;
     this.lru.set(key, { tags, value }, { ttl: ttlMs });
     for (const tag of tags) {
       let keys = this.byTag.get(tag);
@@ -91,9 +101,25 @@ export class VerifiedCredentials {
     this.lru?.delete(key);
   }
 
+  /** Whether one of `tags` was invalidated (or everything was) after a lookup of `generation` began. */
+  private invalidatedSince(generation: number, tags: readonly string[]): boolean {
+    if (generation === this.epoch) return false;
+    if (generation < this.floor) return true;
+    return tags.some((tag) => (this.invalidatedAt.get(tag) ?? -1) > generation);
+  }
+
   /** Drops every entry carrying one of the tags. */
   invalidate(tags: readonly string[]): void {
     this.epoch++;
+    for (const tag of tags) {
+      this.invalidatedAt.delete(tag);
+      this.invalidatedAt.set(tag, this.epoch);
+    }
+    for (const [tag, at] of this.invalidatedAt) {
+      if (this.invalidatedAt.size <= INVALIDATED_TAGS) break;
+      this.invalidatedAt.delete(tag);
+      this.floor = Math.max(this.floor, at);
+    }
     if (!this.lru) return;
     for (const tag of tags) {
       const keys = this.byTag.get(tag);
@@ -106,6 +132,8 @@ export class VerifiedCredentials {
   /** Drops everything (a feed that lost track of revocations). */
   invalidateAll(): void {
     this.epoch++;
+    this.floor = this.epoch;
+    this.invalidatedAt.clear();
     this.lru?.clear();
     this.byTag.clear();
   }
