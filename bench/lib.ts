@@ -49,6 +49,11 @@ export interface Row {
    * Fastify" ratio uses it instead of the ceiling row's (measured minutes earlier, maybe in another spell).
    */
   ceiling?: number | undefined;
+  /**
+   * better-auth's req/s measured in the same rounds as this row, taking turns with it: the row's "vs
+   * better-auth" ratio uses it instead of the peer row's.
+   */
+  peer?: number | undefined;
   /** The table the row is printed in (default: the main, side-by-side table). */
   section?: 'main' | 'storm' | 'scale' | 'gateway' | undefined;
 }

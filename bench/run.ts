@@ -58,8 +58,10 @@ async function main(): Promise<void> {
   const header = ['| scenario | req/s | vs bare Fastify | vs better-auth | p50 ms | p99 ms | errors |', '|---|---|---|---|---|---|---|'];
   // A row measured in turn with a bare route of its own is compared with that one (Row.ceiling).
   const toBare = (r: Row) => (r.ceiling ? (r.perSecond / r.ceiling).toFixed(2) : ratio(r, ceiling));
+  // Likewise a row measured in turn with better-auth (Row.peer).
+  const toPeer = (r: Row) => (r.peer ? (r.perSecond / r.peer).toFixed(2) : ratio(r, peer));
   const line = (r: Row) =>
-    `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.perSecond.toFixed(0)} | ${toBare(r)} | ${ratio(r, peer)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`;
+    `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.perSecond.toFixed(0)} | ${toBare(r)} | ${toPeer(r)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`;
   const section = (name: Row['section']) => rows.filter((r) => (r.section ?? 'main') === name).map(line);
   const gatewayRows = () => {
     const upstream = rows.find((r) => r.role === 'upstream');
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run bench${s.scale ? ' -- --scale' : ''}\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${cpus().length} cores, ` +
       `autocannon with ${s.connections} loopback connections for ${s.seconds} s per row (after a 1 s warm-up), each server alone in its own process, ` +
-      `each row of the side-by-side table the median of ${s.rounds} rounds (a server's rows take turns, and with them a bare Fastify route in its own process, the row named 'in turn with' above them, against which their 'vs bare Fastify' ratio is taken; the first row is the bare route alone), the storm rows the round of ${s.rounds} with the median p99 ratio, the population rows the round of ${s.rounds} with the median ratio (the two servers run side by side and take turns), the gateway rows one run each, ` +
+      `each row of the side-by-side table the median of ${s.rounds} rounds (a server's rows take turns, and with them a bare Fastify route and better-auth's get-session, each in its own process, the rows named 'in turn with' above them, against which their 'vs bare Fastify' and 'vs better-auth' ratios are taken; the first rows are the bare route and better-auth alone), the storm rows the round of ${s.rounds} with the median p99 ratio, the population rows the round of ${s.rounds} with the median ratio (the two servers run side by side and take turns), the gateway rows one run each, ` +
       'the load generator in the bench process on the same machine. Gatehouse runs at LOG_LEVEL=warn (no request log lines) except in the row marked LOG_LEVEL=info. Ratios compare rows of this run; better-auth runs on SQLite only, ' +
       'so PostgreSQL rows are compared with its SQLite figure. ' +
       `Machine load average (1 min) at the start: ${loadBefore.toFixed(1)}, at the end: ${(loadavg()[0] ?? 0).toFixed(1)}; ` +
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
     '',
     ...header,
     ...section('main'),
+    '',
+    ...(notes.main ?? []),
     '',
     '## Token requests during a password-login storm (SQLite)',
     '',

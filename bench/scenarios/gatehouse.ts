@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
-import { startBare } from './peers.js';
+import { startBare, startBetterAuth } from './peers.js';
 import { ROOT, basic, cookiePair, load, loadRounds, medianRound, rssMb, startGatehouse, type Group, type Proc, type Row, type Settings, type Target } from '../lib.js';
 
 const EMAIL = 'bench@example.com';
@@ -59,18 +59,30 @@ function paths(url: string, c: Credentials): Array<[string, Target]> {
 }
 
 /**
- * Rows measured in rounds, taking turns with a bare Fastify server started beside them: each row's ratio to the
- * bare route comes from rounds measured in the same spell of the machine (on this 2-core machine the bare
- * route alone has measured anywhere from 20k to 36k req/s within one hour). The bare row is returned first.
+ * Rows measured in rounds, taking turns with a bare Fastify server started beside them (and, with `peer`, with
+ * better-auth's get-session too): each row's ratio to the bare route, and to better-auth, comes from rounds
+ * measured in the same spell of the machine (on this 2-core machine the bare route alone has measured anywhere
+ * from 12k to 55k req/s within one day). The bare row is returned first, then better-auth's.
  */
-async function inTurnWithBare(label: string, list: Array<[string, Target]>, s: Settings): Promise<Row[]> {
-  const bare = await startBare();
+async function inTurn(label: string, list: Array<[string, Target]>, s: Settings, peer: boolean): Promise<Row[]> {
+  const servers: Proc[] = [];
   try {
-    await load('warm-up', { ...bare.target, seconds: 1 }, s);
-    const [ceiling, ...rows] = (await loadRounds([[`bare Fastify 5 route, in turn with the ${label} rows below`, bare.target], ...list], s)) as [Row, ...Row[]];
-    return [ceiling, ...rows.map((r) => ({ ...r, ceiling: ceiling.perSecond }))];
+    const bare = await startBare();
+    servers.push(bare.proc);
+    const companions: Array<[string, Target]> = [[`bare Fastify 5 route, in turn with the ${label} rows below`, bare.target]];
+    if (peer) {
+      const ba = await startBetterAuth(false);
+      servers.push(ba.proc);
+      companions.push([`better-auth get-session, SQLite, in turn with the ${label} rows below`, ba.target]);
+    }
+    for (const [, t] of companions) await load('warm-up', { ...t, seconds: 1 }, s);
+    const measured = await loadRounds([...companions, ...list], s);
+    const ceiling = measured[0] as Row;
+    const betterAuth = peer ? measured[1] : undefined;
+    const rows = measured.slice(companions.length).map((r) => ({ ...r, ceiling: ceiling.perSecond, peer: betterAuth?.perSecond }));
+    return [...measured.slice(0, companions.length).map((r) => ({ ...r, ceiling: ceiling.perSecond })), ...rows];
   } finally {
-    await bare.proc.stop();
+    for (const p of servers) await p.stop();
   }
 }
 
@@ -78,11 +90,29 @@ async function runPaths(p: Proc, label: string, s: Settings): Promise<Row[]> {
   const c = await credentials(p);
   const list = paths(p.url, c);
   for (const [, t] of list) await load('warm-up', { ...t, seconds: 1 }, s);
-  return inTurnWithBare(
+  return inTurn(
     `Gatehouse ${label}`,
     list.map(([name, t]) => [`Gatehouse ${label}: ${name}`, t]),
     s,
+    true,
   );
+}
+
+/**
+ * The targets of the authenticated rows (every path but GET /health) measured in turn: the lowest ratio to the
+ * bare route and to better-auth, and the rows under each target.
+ */
+function targetNotes(rows: Row[], label: string, bareTarget: number): string[] {
+  const authenticated = rows.filter((r) => r.ceiling !== undefined && r.peer !== undefined && !r.name.endsWith('GET /health'));
+  if (authenticated.length === 0) return [];
+  const short = (r: Row) => r.name.slice(r.name.indexOf(': ') + 2);
+  const check = (what: string, of: (r: Row) => number, target: number) => {
+    const lowest = authenticated.reduce((a, b) => (of(b) < of(a) ? b : a));
+    const under = authenticated.filter((r) => of(r) < target);
+    const misses = under.length === 0 ? 'every row meets it' : `under it: ${under.map((r) => `${short(r)} ${of(r).toFixed(3)}`).join('; ')}`;
+    return `${label}, authenticated rows ${what}: lowest ${of(lowest).toFixed(3)} (${short(lowest)}; target >= ${target}); ${misses}.`;
+  };
+  return [check('vs the bare route in turn', (r) => r.perSecond / (r.ceiling as number), bareTarget), check('vs better-auth in turn', (r) => r.perSecond / (r.peer as number), 15)];
 }
 
 /** A fresh PostgreSQL database for one group, dropped afterwards. */
@@ -116,6 +146,7 @@ async function postgresReachable(s: Settings): Promise<boolean> {
 
 export const gatehouseSqlite: Group = {
   name: 'Gatehouse SQLite',
+  notes: {},
   async run(s) {
     const p = await startGatehouse({});
     let rows: Row[];
@@ -124,13 +155,14 @@ export const gatehouseSqlite: Group = {
     } finally {
       await p.stop();
     }
+    this.notes = { main: targetNotes(rows, 'SQLite', 0.5) };
     // The rows above run at LOG_LEVEL=warn; what an operator's default (info: one JSON line per request) costs.
     const logged = await startGatehouse({ LOG_LEVEL: 'info' });
     try {
       const c = await credentials(logged);
       const token: Target = { url: `${logged.url}/api/v9/me`, headers: { authorization: basic(c.token, 'api_token') }, expect: 200 };
       await load('warm-up', { ...token, seconds: 1 }, s);
-      rows.push(...(await inTurnWithBare('LOG_LEVEL=info', [['Gatehouse SQLite: v9 /me, API token, LOG_LEVEL=info (one log line per request)', token]], s)));
+      rows.push(...(await inTurn('LOG_LEVEL=info', [['Gatehouse SQLite: v9 /me, API token, LOG_LEVEL=info (one log line per request)', token]], s, false)));
     } finally {
       await logged.stop();
     }
@@ -140,6 +172,7 @@ export const gatehouseSqlite: Group = {
 
 export const gatehousePostgres: Group = {
   name: 'Gatehouse PostgreSQL',
+  notes: {},
   async run(s) {
     if (!(await postgresReachable(s))) {
       process.stderr.write('bench: no PostgreSQL answers on the bench URL; PostgreSQL rows skipped\n');
@@ -148,7 +181,9 @@ export const gatehousePostgres: Group = {
     return withDatabase(s, async (url) => {
       const p = await startGatehouse({ DATABASE_URL: url });
       try {
-        return await runPaths(p, 'PostgreSQL', s);
+        const rows = await runPaths(p, 'PostgreSQL', s);
+        this.notes = { main: targetNotes(rows, 'PostgreSQL', 0.4) };
+        return rows;
       } finally {
         await p.stop();
       }

@@ -36,13 +36,17 @@ export const bare: Group = {
   },
 };
 
-async function betterAuthRow(name: string, cookieCache: boolean, s: Parameters<Group['run']>[0]): Promise<Row> {
+/**
+ * A better-auth server process (bench/peers/better-auth.mjs, SQLite), one user signed up, and the target of its
+ * get-session with that user's cookie.
+ */
+export async function startBetterAuth(cookieCache: boolean): Promise<{ proc: Proc; target: Target }> {
   const port = await freePort();
-  const p = await startProcess([path.join(BENCH_DIR, 'peers', 'better-auth.mjs')], { PORT: String(port), BA_COOKIE_CACHE: cookieCache ? '1' : '0' }, { cwd: BENCH_DIR });
+  const proc = await startProcess([path.join(BENCH_DIR, 'peers', 'better-auth.mjs')], { PORT: String(port), BA_COOKIE_CACHE: cookieCache ? '1' : '0' }, { cwd: BENCH_DIR });
   try {
-    const res = await fetch(`${p.url}/api/auth/sign-up/email`, {
+    const res = await fetch(`${proc.url}/api/auth/sign-up/email`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: p.url },
+      headers: { 'content-type': 'application/json', origin: proc.url },
       body: JSON.stringify({ email: 'bench@example.com', password: 'bench-lantern-orbit-47', name: 'bench' }),
     });
     if (res.status !== 200) throw new Error(`better-auth sign-up: ${res.status} ${await res.text()}`);
@@ -50,11 +54,20 @@ async function betterAuthRow(name: string, cookieCache: boolean, s: Parameters<G
       .getSetCookie()
       .map((c) => c.split(';')[0])
       .join('; ');
-    const target = { url: `${p.url}/api/auth/get-session`, headers: { cookie }, expect: 200 };
+    return { proc, target: { url: `${proc.url}/api/auth/get-session`, headers: { cookie }, expect: 200 } };
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+}
+
+async function betterAuthRow(name: string, cookieCache: boolean, s: Parameters<Group['run']>[0]): Promise<Row> {
+  const { proc, target } = await startBetterAuth(cookieCache);
+  try {
     await load('warm-up', { ...target, seconds: 1 }, s);
     return (await loadRounds([[name, target]], s))[0] as Row;
   } finally {
-    await p.stop();
+    await proc.stop();
   }
 }
 
