@@ -9,7 +9,8 @@ import { principal } from './authenticate.js';
 import { API_COOKIE, clearCookie, setApiCookie } from './cookies.js';
 import { MeQuery, ProfileFields, profilePatch } from './schemas.js';
 import { ApiToken, DataV8, EmptyObject, MeV8, UserV8 } from './responses.js';
-import { renderedFor, userV8 } from './views.js';
+import { userV8 } from './views.js';
+import { renderedFor } from '../rendered.js';
 import { JSON_UTF8 } from '../json.js';
 
 const PutMeBody = Type.Object({ user: Type.Object(ProfileFields, { additionalProperties: false }) }, { additionalProperties: false, examples: [{ user: { fullname: 'Ada King' } }] });

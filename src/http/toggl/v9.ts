@@ -7,7 +7,8 @@ import { principal, type Authenticated } from './authenticate.js';
 import { ACCOUNTS_COOKIE, API_COOKIE, clearAllCookies, clearCookie, setAccountsCookie } from './cookies.js';
 import { MeQuery, ProfileBody, profilePatch } from './schemas.js';
 import { ApiToken, EmptyObject, SessionUserV9, UserV9, WorkspacesV9 } from './responses.js';
-import { renderedFor, userV9, workspaceV9 } from './views.js';
+import { userV9, workspaceV9 } from './views.js';
+import { renderedFor } from '../rendered.js';
 import { JSON_UTF8 } from '../json.js';
 
 const SessionBody = Type.Union([Type.Object({ remember_me: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), Type.Null()], { examples: [{ remember_me: true }] });

@@ -112,23 +112,6 @@ function dropNulls(o: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/**
- * A view of an account row, rendered once per row object and variant (issue 9: every `/me` rebuilt it, and
- * the v8 one was 7 % of a request). The credential cache hands out the same row object until the account
- * changes, and a changed account is read as a new row, so a view never outlives what it shows. Views are
- * shared between requests: never change one.
- */
-const rendered = new WeakMap<object, Map<string, unknown>>();
-export function renderedFor<T>(row: object, variant: string, render: () => T): T {
-  let views = rendered.get(row);
-  if (views === undefined) rendered.set(row, (views = new Map()));
-  let view = views.get(variant) as T | undefined;
-  if (view === undefined) {
-    view = render();
-    views.set(variant, view);
-  }
-  return view;
-}
 
 export function userV8(u: UserProfile, publicUrl: string, related?: WorkspaceView[]): Record<string, unknown> {
   const user: Record<string, unknown> = dropNulls({

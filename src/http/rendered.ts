@@ -1,0 +1,18 @@
+// Views of rows, rendered once per row object and variant (issue 9): the hot read routes (Toggl /me, the
+// BookingBug company) answer the same document for the same row on every call, and building and serialising
+// it again was several per cent of a request. The credential cache hands out the same row object until what
+// it holds changes, and a changed row is read as a new object, so a view never outlives what it shows. Views
+// are shared between requests: never change one.
+
+const rendered = new WeakMap<object, Map<string, unknown>>();
+
+export function renderedFor<T>(row: object, variant: string, render: () => T): T {
+  let views = rendered.get(row);
+  if (views === undefined) rendered.set(row, (views = new Map()));
+  let view = views.get(variant) as T | undefined;
+  if (view === undefined) {
+    view = render();
+    views.set(variant, view);
+  }
+  return view;
+}
