@@ -12,6 +12,7 @@ import { setCoreObserver } from './core/metrics.js';
 import { buildManagementApp } from './observe/management.js';
 import { createMetrics } from './observe/metrics.js';
 import { createStore, type Store } from './store/store.js';
+import { warmTickQueue } from './tick-warm-up.js';
 
 export interface Running {
   app: FastifyInstance;
@@ -37,6 +38,7 @@ export async function openStore(config: Config): Promise<Store> {
 }
 
 export async function startServer(config: Config, options: AppOptions = {}): Promise<Running> {
+  warmTickQueue();
   const secrets = loadSecrets(config.secrets, config.dataDir);
   const store = await openStore(config);
   const mail = config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : developmentTransport();
