@@ -16,3 +16,19 @@ export function renderedFor<T>(row: object, variant: string, render: () => T): T
   }
   return view;
 }
+
+/**
+ * The variant name `${prefix} ${url}` for a route's views, made once per public URL rather than per request (a
+ * string made anew is hashed anew by every Map lookup).
+ */
+export function variantOf(prefix: string): (url: string) => string {
+  let lastUrl: string | undefined;
+  let last = '';
+  return (url) => {
+    if (url !== lastUrl) {
+      lastUrl = url;
+      last = `${prefix} ${url}`;
+    }
+    return last;
+  };
+}

@@ -10,7 +10,7 @@ import { API_COOKIE, clearCookie, setApiCookie } from './cookies.js';
 import { MeQuery, ProfileFields, profilePatch } from './schemas.js';
 import { ApiToken, DataV8, EmptyObject, MeV8, UserV8 } from './responses.js';
 import { userV8 } from './views.js';
-import { renderedFor } from '../rendered.js';
+import { renderedFor, variantOf } from '../rendered.js';
 import { JSON_UTF8 } from '../json.js';
 
 const PutMeBody = Type.Object({ user: Type.Object(ProfileFields, { additionalProperties: false }) }, { additionalProperties: false, examples: [{ user: { fullname: 'Ada King' } }] });
@@ -32,6 +32,13 @@ const SignupBody = Type.Object(
   { additionalProperties: false, examples: [{ user: { email: 'ada@example.com', password: 'correct-horse-battery-staple', timezone: 'Europe/London', created_with: 'my-timer' } }] },
 );
 type SignupBody = Static<typeof SignupBody>;
+
+/** A v8 /me answer of one account row: the user's JSON, and the whole answer of the second `since`. */
+interface MeV8View {
+  data: string;
+  since: number;
+  text: string;
+}
 
 export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> {
   // Read per request: with PORT=0 the public URL is known only once the server listens.
@@ -60,14 +67,22 @@ export async function v8Routes(app: FastifyInstance, core: Core): Promise<void> 
     return { since: Math.floor(core.clock.now() / 1000), data: userV8(core.accounts.profile(p), publicUrl(), related) };
   }
 
+  const variant = variantOf('v8');
+
   /** The answer of GET /me: its JSON text, or a promise of the document when it needs the workspaces. */
   function me(p: Authenticated, req: FastifyRequest<{ Querystring: MeQuery }>, reply: FastifyReply) {
     if (req.query.with_related_data === 'true') return meDocument(p, req.query);
-    // The user's JSON, serialised by this route's schema once per cached account row; only `since` changes.
+    // The user's JSON, serialised by this route's schema once per cached account row; only `since` changes,
+    // so the whole text is made once per second (the one change ever made to a shared view).
     const url = publicUrl();
-    const data = renderedFor(p.account, `v8 ${url}`, () => serializeUserV8(reply, userV8(core.accounts.profile(p), url)));
+    const view = renderedFor<MeV8View>(p.account, variant(url), () => ({ data: serializeUserV8(reply, userV8(core.accounts.profile(p), url)), since: -1, text: '' }));
+    const since = Math.floor(core.clock.now() / 1000);
+    if (view.since !== since) {
+      view.since = since;
+      view.text = `{"since":${since},"data":${view.data}}`;
+    }
     reply.type(JSON_UTF8);
-    return `{"since":${Math.floor(core.clock.now() / 1000)},"data":${data}}`;
+    return view.text;
   }
 
   // Not an async handler: the usual answer is returned without a promise (issue 9).

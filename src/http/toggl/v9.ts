@@ -8,7 +8,7 @@ import { ACCOUNTS_COOKIE, API_COOKIE, clearAllCookies, clearCookie, setAccountsC
 import { MeQuery, ProfileBody, profilePatch } from './schemas.js';
 import { ApiToken, EmptyObject, SessionUserV9, UserV9, WorkspacesV9 } from './responses.js';
 import { userV9, workspaceV9 } from './views.js';
-import { renderedFor } from '../rendered.js';
+import { renderedFor, variantOf } from '../rendered.js';
 import { JSON_UTF8 } from '../json.js';
 
 const SessionBody = Type.Union([Type.Object({ remember_me: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), Type.Null()], { examples: [{ remember_me: true }] });
@@ -18,6 +18,7 @@ export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> 
   // Read per request: with PORT=0 the public URL is known only once the server listens.
   const publicUrl = () => core.config.publicUrl;
 
+  const variant = variantOf('v9');
   const withWorkspaces = async (p: Authenticated) => userV9(core.accounts.profile(p), publicUrl(), await core.accounts.workspaces(p.account.id));
   // Not an async handler: the usual answer is returned without a promise (issue 9); only the workspaces are awaited.
   app.get<{ Querystring: MeQuery }>('/me', { config: { auth: 'any' }, schema: { summary: 'The signed-in user (with `with_related_data=true` also the workspaces)', querystring: MeQuery, response: { 200: UserV9 } } }, (req, reply) => {
@@ -26,7 +27,7 @@ export async function v9Routes(app: FastifyInstance, core: Core): Promise<void> 
     // The answer's JSON, serialised by this route's schema once per cached account row.
     const url = publicUrl();
     reply.type(JSON_UTF8);
-    return renderedFor(p.account, `v9 ${url}`, () => reply.serialize(userV9(core.accounts.profile(p), url)));
+    return renderedFor(p.account, variant(url), () => reply.serialize(userV9(core.accounts.profile(p), url)));
   });
 
   app.put<{ Body: ProfileBody }>('/me', { config: { auth: 'any' }, schema: { summary: 'Change the profile, email or password (`current_password` required for the last two)', body: ProfileBody, response: { 200: UserV9 } } }, async (req) => {
