@@ -2,7 +2,8 @@
 // BookingBug company) answer the same document for the same row on every call, and building and serialising
 // it again was several per cent of a request. The credential cache hands out the same row object until what
 // it holds changes, and a changed row is read as a new object, so a view never outlives what it shows. Views
-// are shared between requests: never change one.
+// are shared between requests: never change what one shows (v8 /me keeps the text of the current second in
+// its view, remade from the view's own data when the second changes).
 
 const rendered = new WeakMap<object, Map<string, unknown>>();
 

@@ -112,7 +112,6 @@ function dropNulls(o: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-
 export function userV8(u: UserProfile, publicUrl: string, related?: WorkspaceView[]): Record<string, unknown> {
   const user: Record<string, unknown> = dropNulls({
     id: u.id,
