@@ -10,10 +10,11 @@ import { apiBase } from './hal.js';
 import { AdministratorForm, AdministratorItem, Administrators, Company, MemberItem } from './responses.js';
 import { CompanyItemParams, CompanyParams } from './schemas.js';
 import { JSON_UTF8 } from '../json.js';
-import { renderedFor } from '../rendered.js';
+import { renderedFor, variantOf } from '../rendered.js';
 
 export async function adminRoutes(app: FastifyInstance, core: Core): Promise<void> {
   const base = () => apiBase(core.config.publicUrl);
+  const companyVariant = variantOf('bb company');
 
   app.get<{ Params: CompanyParams }>('/admin/:company_id/company', { schema: { summary: 'A company the token may act in (its own or a descendant)', params: CompanyParams, response: { 200: Company } }, config: { bb: 'admin' } }, (req, reply) => {
     // Not an async handler: the token's own company is answered without a promise, its document serialised
@@ -22,9 +23,8 @@ export async function adminRoutes(app: FastifyInstance, core: Core): Promise<voi
     const companyId = Number(req.params.company_id);
     const own = core.companyLogins.actInOwn(s, companyId);
     if (own === undefined) return core.companyLogins.actIn(s, companyId).then((company) => hal.company(base(), company));
-    const url = base();
     reply.type(JSON_UTF8);
-    return renderedFor(own, url, () => reply.serialize(hal.company(url, own)));
+    return renderedFor(own, companyVariant(core.config.publicUrl), () => reply.serialize(hal.company(base(), own)));
   });
 
   app.get<{ Params: CompanyParams }>('/admin/:company_id/administrators', { schema: { summary: 'The administrators of a company', params: CompanyParams, response: { 200: Administrators } }, config: { bb: 'admin' } }, async (req) => {
